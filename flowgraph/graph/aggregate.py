@@ -1,0 +1,100 @@
+"""Run the aggregation SQL on DuckDB: resolved batches -> edge table.
+
+DuckDB pulls the resolved Arrow batches as a stream and materialises them in
+its own compressed column store, spilling to a temporary directory past
+``memory_limit``, so a month of logs does not have to fit in memory.  The SQL
+is in :mod:`flowgraph.graph.sql` and is shared with the Spark engine.
+
+Examples
+--------
+>>> import pyarrow as pa
+>>> from flowgraph.resolve import RESOLVED_SCHEMA
+>>> rows = {  # one TCP connection 0 -> 1 logged at both ENIs, both directions
+...     "src_node": [0, 1, 0, 1], "dst_node": [1, 0, 1, 0], "src_addr": [0, 1, 0, 1], "dst_addr": [1, 0, 1, 0],
+...     "sport": [40000, 443, 40000, 443], "dport": [443, 40000, 443, 40000], "proto": [6] * 4,
+...     "packets": [5, 4, 5, 4], "bytes": [500, 4000, 500, 4000], "t_start": [0, 0, 2, 2], "t_end": [50, 50, 52, 52],
+...     "accept": [True] * 4, "flags": [3, 19, 3, 19], "eni": [0, 0, 1, 1]}
+>>> agg = aggregate([pa.record_batch(rows, schema=RESOLVED_SCHEMA)])
+>>> agg.edges[["client", "server", "server_port", "connections", "bytes", "by_flags"]].to_dict("records")
+[{'client': 0, 'server': 1, 'server_port': 443, 'connections': 1, 'bytes': 4500, 'by_flags': 1}]
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from ..resolve.resolver import RESOLVED_SCHEMA
+from .sql import DIRECTION_SQL, EDGES_SQL, REJECTED_SQL, connections_sql
+
+__all__ = ["aggregate", "Aggregation", "DIRECTION_METHODS"]
+
+DIRECTION_METHODS = ("tcp_flags", "listening_port", "port", "unresolved")
+
+
+@dataclass
+class Aggregation:
+    """Result of the aggregation, with integer node ids (names are mapped by the caller)."""
+
+    edges: pd.DataFrame
+    rejected: pd.DataFrame
+    direction: dict = field(default_factory=dict)
+
+    @property
+    def unresolved_direction_share(self) -> float:
+        """Share of accepted connections whose direction no rule could decide."""
+        total = sum(v["connections"] for v in self.direction.values())
+        return (self.direction.get("unresolved", {}).get("connections", 0) / total) if total else 0.0
+
+
+def _direction_table(df: pd.DataFrame) -> dict:
+    out = {m: {"connections": 0, "bytes": 0} for m in DIRECTION_METHODS}
+    for row in df.itertuples(index=False):
+        out[str(row.method)] = {"connections": int(row.connections), "bytes": int(row.bytes or 0)}
+    return out
+
+
+def aggregate(
+    batches: Iterable[pa.RecordBatch], *, session_gap: int = 60, memory_limit: str = "1GB",
+    threads: int | None = None, temp_directory: str | None = None,
+) -> Aggregation:
+    """Aggregate resolved record batches into the edge table with DuckDB.
+
+    Parameters
+    ----------
+    batches : iterable of pyarrow.RecordBatch
+        Batches in :data:`flowgraph.resolve.RESOLVED_SCHEMA`, consumed once.
+    session_gap : int
+        Seconds of silence after which the same 5-tuple is a new connection.
+    memory_limit : str
+        DuckDB memory limit; beyond it DuckDB spills to ``temp_directory``.
+    """
+    reader = pa.RecordBatchReader.from_batches(RESOLVED_SCHEMA, iter(batches))
+    con = duckdb.connect(":memory:")
+    tmp = temp_directory or os.path.join(tempfile.gettempdir(), "flowgraph-duckdb")
+    try:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+        con.execute(f"SET temp_directory = '{tmp}'")
+        con.execute("SET preserve_insertion_order = false")
+        if threads:
+            con.execute(f"SET threads = {int(threads)}")
+        con.register("resolved_stream", reader)
+        con.execute("CREATE TEMP TABLE resolved AS SELECT * FROM resolved_stream")
+        con.unregister("resolved_stream")
+        con.execute(f"CREATE TEMP TABLE connections AS {connections_sql(session_gap)}")
+        edges = con.sql(EDGES_SQL + " ORDER BY client, server, server_port, protocol").to_arrow_table().to_pandas()
+        rejected = con.sql(REJECTED_SQL + " ORDER BY source, destination, port, protocol").to_arrow_table().to_pandas()
+        direction = _direction_table(con.sql(DIRECTION_SQL).to_arrow_table().to_pandas())
+    finally:
+        con.close()
+    for df in (edges, rejected):
+        for c in df.columns:
+            if pd.api.types.is_numeric_dtype(df[c]):
+                df[c] = df[c].astype("int64")
+    return Aggregation(edges=edges, rejected=rejected, direction=direction)

@@ -1,0 +1,161 @@
+"""Flow logs -> service graph: read, resolve, aggregate (the local engine).
+
+Examples
+--------
+>>> import tempfile, os
+>>> d = tempfile.mkdtemp()
+>>> log = os.path.join(d, "flows.log")
+>>> _ = open(log, "w").write(
+...     "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status tcp-flags\\n"
+...     "5 123456789012 eni-a 10.0.0.1 10.0.0.2 40000 5432 6 5 500 1700000000 1700000060 ACCEPT OK 3\\n"
+...     "5 123456789012 eni-a 10.0.0.2 10.0.0.1 5432 40000 6 4 800 1700000000 1700000060 ACCEPT OK 19\\n"
+...     "5 123456789012 eni-b 10.0.0.1 10.0.0.2 40000 5432 6 5 500 1700000001 1700000061 ACCEPT OK 3\\n"
+...     "5 123456789012 eni-b 10.0.0.2 10.0.0.1 5432 40000 6 4 800 1700000001 1700000061 ACCEPT OK 19\\n")
+>>> inv = os.path.join(d, "inventory.csv")
+>>> _ = open(inv, "w").write("ip,service,domain\\n10.0.0.1,web,shop\\n10.0.0.2,db,shop\\n")
+>>> g = build_graph(log, inv)
+>>> g.edges[["client", "server", "server_port", "connections", "bytes"]].to_dict("records")
+[{'client': 'web', 'server': 'db', 'server_port': 5432, 'connections': 1, 'bytes': 1300}]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from ..exceptions import ConfigError
+from ..resolve import Inventory, Resolver, load_inventory
+from ..resolve.resolver import RESOLVER_INPUT_COLUMNS
+from .aggregate import aggregate
+from .service_graph import ServiceGraph
+
+__all__ = ["build_graph", "graph_from_batches", "to_epoch_seconds"]
+
+
+def to_epoch_seconds(value: int | float | str | datetime | pd.Timestamp | None) -> int | None:
+    """Epoch seconds from a number, an ISO-8601 string or a datetime (UTC if naive).
+
+    >>> to_epoch_seconds("2024-03-01T00:00:00Z")
+    1709251200
+    >>> to_epoch_seconds(None) is None
+    True
+    """
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value)
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"not a time: {value!r}") from exc
+    if ts.tzinfo is None:
+        ts = ts.tz_localize("UTC")
+    return int((ts - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1))
+
+
+def _as_inventory(inventory: Inventory | str | Path | None) -> Inventory | None:
+    if inventory is None or isinstance(inventory, Inventory):
+        return inventory
+    return load_inventory(inventory)
+
+
+def graph_from_batches(
+    batches: Iterable[pa.RecordBatch], inventory: Inventory | str | Path | None = None, *,
+    read_summary=None, since=None, until=None, ip_ranges=None, internet="single",
+    session_gap: int = 60, memory_limit: str = "1GB", progress: Callable[[int], None] | None = None,
+) -> ServiceGraph:
+    """Build the service graph from canonical record batches (any reader, any source).
+
+    ``read_summary`` is the reader's summary (an object with ``to_dict()``, a dict, or a
+    zero-argument callable returning one, evaluated after the batches are consumed);
+    ``progress`` is called with the number of records of each batch as it is resolved.
+    """
+    resolver = Resolver(_as_inventory(inventory), ip_ranges=ip_ranges, internet=internet,
+                        since=to_epoch_seconds(since), until=to_epoch_seconds(until))
+
+    def resolved() -> Iterator[pa.RecordBatch]:
+        for b in batches:
+            out = resolver.resolve(b)
+            if progress is not None:
+                progress(b.num_rows)
+            yield out
+
+    agg = aggregate(resolved(), session_gap=session_gap, memory_limit=memory_limit)
+    return _assemble(agg, resolver, read_summary)
+
+
+def _assemble(agg, resolver: Resolver, read_summary) -> ServiceGraph:
+    if callable(read_summary):
+        read_summary = read_summary()
+    if read_summary is not None and hasattr(read_summary, "to_dict"):
+        if hasattr(read_summary, "resolution"):
+            read_summary.resolution = resolver.traffic_by_class()
+        read_summary = read_summary.to_dict()
+    edges = agg.edges.copy()
+    names = list(resolver._node_ids)
+    used = set(edges["client"].tolist()) | set(edges["server"].tolist())
+    edges["client"] = [names[i] for i in edges["client"]]
+    edges["server"] = [names[i] for i in edges["server"]]
+    nodes = resolver.node_table(used)
+    rejected = agg.rejected.copy()
+    if len(rejected):
+        rejected["source"] = [names[i] for i in rejected["source"]]
+        rejected["destination"] = [names[i] for i in rejected["destination"]]
+    quality = resolver.quality()
+    quality["direction_methods"] = agg.direction
+    quality["unresolved_direction_share"] = round(agg.unresolved_direction_share, 6)
+    quality["rejected_records"] = int(rejected["records"].sum()) if len(rejected) else 0
+    quality["accepted_connections"] = int(edges["connections"].sum()) if len(edges) else 0
+    if read_summary is not None:
+        quality["read"] = read_summary
+        first, last = read_summary.get("first_start"), read_summary.get("last_end")
+        if first is not None and last is not None:
+            quality["time_span_seconds"] = int(last) - int(first)
+    if "time_span_seconds" not in quality and len(edges):
+        quality["time_span_seconds"] = int(edges["last_seen"].max() - edges["first_seen"].min())
+    return ServiceGraph(edges, nodes, rejected=rejected, quality=quality)
+
+
+def build_graph(
+    source, inventory: Inventory | str | Path | None = None, *, fields: str | None = None,
+    s3: dict | None = None, since=None, until=None, ip_ranges=None, internet: str = "single",
+    session_gap: int = 60, memory_limit: str = "1GB", progress: Callable[[int], None] | None = None,
+) -> ServiceGraph:
+    """Read flow logs from ``source`` and build the service graph.
+
+    Parameters
+    ----------
+    source : path, glob, directory, list or ``s3://`` URI
+        Anything :func:`flowgraph.scan_flows` accepts.
+    inventory : Inventory or path, optional
+        Address → service table (:func:`flowgraph.load_inventory`).
+    fields : str, optional
+        Field order for files without a header line.
+    s3 : dict, optional
+        S3 options (``endpoint_override``, ``region``, credentials) for ``s3://`` sources.
+    since, until : time, optional
+        Keep records whose start is in ``[since, until)``.
+    ip_ranges : path or dict, optional
+        AWS ``ip-ranges.json`` to name AWS-service addresses.
+    internet : {"single", "/16"}
+        One ``internet`` node or one per /16.
+    session_gap : int
+        Seconds of silence after which a 5-tuple starts a new connection.
+
+    Returns
+    -------
+    ServiceGraph
+        With ``quality`` holding the read summary, traffic by address class,
+        direction methods and the unresolved-direction share.
+    """
+    from ..read import scan_flows
+
+    scan = scan_flows(source, fields=fields, columns=RESOLVER_INPUT_COLUMNS, provenance=True, s3=s3)
+    return graph_from_batches(
+        scan, inventory, read_summary=lambda: scan.summary, since=since, until=until, ip_ranges=ip_ranges,
+        internet=internet, session_gap=session_gap, memory_limit=memory_limit, progress=progress,
+    )
