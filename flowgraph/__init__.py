@@ -4,8 +4,20 @@ The pipeline, one subpackage per step, data flowing one way::
 
     read  ->  resolve  ->  graph  ->  communities  ->  assess  ->  report
 
-Public API (everything else is private and may change):
+Everything listed in ``__all__`` is the public API; the rest is private and may
+change.  Submodules are imported on first use, so ``import flowgraph`` is cheap.
+
+Examples
+--------
+>>> import flowgraph as fg
+>>> fg.column_name("log-status")
+'log_status'
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 from ._version import __version__
 from .exceptions import (
@@ -15,14 +27,60 @@ from .exceptions import (
     InventoryError,
     MissingDependencyError,
 )
-from .graph import ServiceGraph
+from .read.fields import CANONICAL_SCHEMA, column_name
+
+_LAZY = {
+    # read
+    "scan_flows": "flowgraph.read", "read_flows": "flowgraph.read", "summarize_flows": "flowgraph.read",
+    "ReadSummary": "flowgraph.read", "epoch_to_datetime": "flowgraph.read", "parse_object_key": "flowgraph.read",
+    # resolve
+    "load_inventory": "flowgraph.resolve", "Inventory": "flowgraph.resolve", "Resolver": "flowgraph.resolve",
+    # graph
+    "build_graph": "flowgraph.graph.build", "graph_from_batches": "flowgraph.graph.build",
+    "ServiceGraph": "flowgraph.graph", "aggregate": "flowgraph.graph.aggregate",
+    # communities
+    "detect_communities": "flowgraph.communities", "Partition": "flowgraph.communities",
+    # assess
+    "assess": "flowgraph.assess", "Assessment": "flowgraph.assess", "Thresholds": "flowgraph.assess",
+    # report
+    "build_report": "flowgraph.report", "write_report": "flowgraph.report",
+    # whole pipeline
+    "analyze": "flowgraph.pipeline", "AnalysisConfig": "flowgraph.pipeline",
+}
 
 __all__ = [
-    "__version__",
-    "FlowgraphError",
-    "InputError",
-    "InventoryError",
-    "ConfigError",
-    "MissingDependencyError",
-    "ServiceGraph",
+    "__version__", "CANONICAL_SCHEMA", "column_name",
+    "FlowgraphError", "InputError", "InventoryError", "ConfigError", "MissingDependencyError",
+    *_LAZY,
 ]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .assess import Assessment, Thresholds, assess  # noqa: F401
+    from .communities import Partition, detect_communities  # noqa: F401
+    from .graph import ServiceGraph  # noqa: F401
+    from .graph.aggregate import aggregate  # noqa: F401
+    from .graph.build import build_graph, graph_from_batches  # noqa: F401
+    from .pipeline import AnalysisConfig, analyze  # noqa: F401
+    from .read import (  # noqa: F401
+        ReadSummary,
+        epoch_to_datetime,
+        parse_object_key,
+        read_flows,
+        scan_flows,
+        summarize_flows,
+    )
+    from .report import build_report, write_report  # noqa: F401
+    from .resolve import Inventory, Resolver, load_inventory  # noqa: F401
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'flowgraph' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
