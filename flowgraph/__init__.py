@@ -36,8 +36,8 @@ _LAZY = {
     # resolve
     "load_inventory": "flowgraph.resolve", "Inventory": "flowgraph.resolve", "Resolver": "flowgraph.resolve",
     # graph
-    "build_graph": "flowgraph.graph.build", "graph_from_batches": "flowgraph.graph.build",
-    "ServiceGraph": "flowgraph.graph", "aggregate": "flowgraph.graph.aggregate",
+    "build_graph": "flowgraph.graph", "graph_from_batches": "flowgraph.graph",
+    "ServiceGraph": "flowgraph.graph", "aggregate": "flowgraph.graph",
     # communities
     "detect_communities": "flowgraph.communities", "Partition": "flowgraph.communities",
     # assess

@@ -1,5 +1,10 @@
 """Step 3 of the pipeline: resolved flow records -> edge table -> service graph."""
 
+from .aggregate import Aggregation, aggregate
+from .build import build_graph, graph_from_batches
 from .service_graph import EDGE_COLUMNS, NODE_COLUMNS, NODE_KINDS, WEIGHTS, ServiceGraph
 
-__all__ = ["ServiceGraph", "EDGE_COLUMNS", "NODE_COLUMNS", "NODE_KINDS", "WEIGHTS"]
+__all__ = [
+    "ServiceGraph", "build_graph", "graph_from_batches", "aggregate", "Aggregation",
+    "EDGE_COLUMNS", "NODE_COLUMNS", "NODE_KINDS", "WEIGHTS",
+]
