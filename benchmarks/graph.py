@@ -23,8 +23,9 @@ import json, resource, sys, time
 mode, path, inv = sys.argv[1], sys.argv[2], sys.argv[3]
 t = time.perf_counter()
 if mode == "bare":
+    import gzip
     import pyarrow.csv as csv
-    with open(path) as f:
+    with gzip.open(path, "rt") as f:
         names = f.readline().split()
     tab = csv.read_csv(path, read_options=csv.ReadOptions(skip_rows=1, column_names=names),
                        parse_options=csv.ParseOptions(delimiter=" "))
