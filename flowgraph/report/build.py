@@ -154,19 +154,23 @@ def build_data_quality(quality: Mapping | None) -> dict:
         dq["traffic_by_class"] = [
             {"class": c, "records": (tbc[c] or {}).get("records"),
              "connections": (tbc[c] or {}).get("connections"), "bytes": (tbc[c] or {}).get("bytes"),
-             "share_of_connections": ((_num((tbc[c] or {}).get("connections")) or 0) / total) if total else None}
+             "share_of_connections": ((_num((tbc[c] or {}).get("connections")) or 0) / total) if total else None,
+             "share_of_records": _num((tbc[c] or {}).get("record_share")),
+             "share_of_bytes": _num((tbc[c] or {}).get("byte_share"))}
             for c in order
         ]
     if "unmapped_examples" in q:
         dq["unmapped_examples"] = list(q.get("unmapped_examples") or [])
     if "unresolved_direction_share" in q:
         dq["unresolved_direction_share"] = _num(q["unresolved_direction_share"])
-    methods = q.get("direction_methods") or {}
+    # {method: connections} or {method: {"connections": n, "bytes": b}} (what build_graph records)
+    methods = {m: (v if isinstance(v, dict) else {"connections": v}) for m, v in (q.get("direction_methods") or {}).items()}
     if methods:
-        total = sum(_num(v) or 0 for v in methods.values())
+        total = sum(_num(v.get("connections")) or 0 for v in methods.values())
         dq["direction_methods"] = [
-            {"method": m, "connections": v, "share": (_num(v) or 0) / total if total else None}
-            for m, v in sorted(methods.items(), key=lambda kv: -(_num(kv[1]) or 0))
+            {"method": m, "connections": v.get("connections"), "bytes": v.get("bytes"),
+             "share": (_num(v.get("connections")) or 0) / total if total else None}
+            for m, v in sorted(methods.items(), key=lambda kv: -(_num(kv[1].get("connections")) or 0))
         ]
     if "rejected_records" in q:
         dq["rejected_records"] = q["rejected_records"]

@@ -559,14 +559,15 @@ def declared_vs_detected(report: Mapping) -> Figure | None:
 # -- 8. data quality: traffic by class ---------------------------------------------------
 @_styled
 def traffic_by_class(report: Mapping) -> Figure | None:
-    """Share of connections per endpoint class (service, internet, AWS, unknown)."""
+    """Share of records per endpoint class (service, internet, AWS, unknown); connections when given."""
     rows = (report.get("data_quality") or {}).get("traffic_by_class") or []
-    rows = [r for r in rows if r.get("share_of_connections") is not None]
+    key = "share_of_records" if any(r.get("share_of_records") is not None for r in rows) else "share_of_connections"
+    rows = [r for r in rows if r.get(key) is not None]
     if not rows:
         return None
     y = np.arange(len(rows))[::-1]
     fig, (ax,) = _new(9, 1.1 + 0.36 * len(rows))
-    shares = [float(r["share_of_connections"]) for r in rows]
+    shares = [float(r[key]) for r in rows]
     ax.barh(y, shares, color=[CLASS_COLORS.get(r["class"], GREY) for r in rows], height=0.6)
     ax.set_yticks(y, [label(r["class"], 20) for r in rows])
     ax.tick_params(axis="y", length=0)
@@ -576,13 +577,14 @@ def traffic_by_class(report: Mapping) -> Figure | None:
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["0%", "25%", "50%", "75%", "100%"])
     ax.grid(axis="x")
     ax.set_axisbelow(True)
-    ax.set_title("Connections by endpoint class")
+    unit = "records" if key == "share_of_records" else "connections"
+    ax.set_title(f"{unit.capitalize()} by endpoint class")
     return Figure(
-        "traffic-by-class", "Connections by endpoint class",
-        "Share of connections whose far end is a mapped service, the internet, an AWS service or an "
+        "traffic-by-class", f"{unit.capitalize()} by endpoint class",
+        f"Share of {unit} whose least-known end is a mapped service, the internet, an AWS service or an "
         "address missing from the inventory; a large 'unknown' bar means workloads are missing "
         "from the analysis and the verdict may be incomplete.",
-        "Bar chart of the share of connections per endpoint class.",
+        f"Bar chart of the share of {unit} per endpoint class.",
         _png(fig))
 
 
