@@ -1,0 +1,71 @@
+"""Fixtures shared by every test directory (keep this file small and generic)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CONFORMANCE = REPO.parent / "shared" / "conformance"
+"""The shared conformance corpus (``<repo>/../shared/conformance``); may be absent."""
+
+
+def pytest_ignore_collect(collection_path: Path, config):
+    """Do not collect ``conftest.py`` files as doctest modules.
+
+    ``--doctest-modules`` (set in pyproject.toml) would import every
+    ``conftest.py`` as a module named ``conftest``; two test directories with
+    their own ``conftest.py`` then fail with "import file mismatch".  Pytest
+    still loads them as conftests.
+    """
+    if collection_path.name == "conftest.py":
+        return True
+    return None
+
+
+@pytest.fixture(scope="session")
+def conformance_dir() -> Path:
+    """Path of the conformance corpus; skips the test when it is not there."""
+    if not CONFORMANCE.is_dir():
+        pytest.skip(f"conformance corpus not found at {CONFORMANCE} (only in the project's CI layout)")
+    return CONFORMANCE
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A moto S3 server on 127.0.0.1 (free port) with dummy credentials in the environment.
+
+    Yields the options dict for ``scan_flows(..., s3=...)`` /
+    :class:`pyarrow.fs.S3FileSystem`: ``endpoint_override`` (``host:port``),
+    ``scheme``, ``region``, ``access_key``, ``secret_key``, plus
+    ``endpoint_url`` (``http://host:port``, for boto3; drop it before passing
+    the dict to pyarrow directly).  Create buckets with
+    ``boto3.client("s3", endpoint_url=opts["endpoint_url"])``.
+    """
+    moto_server = pytest.importorskip("moto.server", reason="moto[server] is not installed")
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": "us-east-1",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }.items():
+            mp.setenv(name, value)
+        mp.delenv("AWS_PROFILE", raising=False)
+        server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        try:
+            yield {
+                "endpoint_override": f"{host}:{port}",
+                "scheme": "http",
+                "region": "us-east-1",
+                "access_key": "testing",
+                "secret_key": "testing",
+                "endpoint_url": f"http://{host}:{port}",
+            }
+        finally:
+            server.stop()
