@@ -14,7 +14,7 @@ import json
 import sys
 from urllib.parse import urlparse
 
-from .exceptions import FlowgraphError
+from .exceptions import ConfigError, FlowgraphError, MissingDependencyError
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_USAGE", "EXIT_INPUT"]
 
@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"flowgraph {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_inspect(subparsers)
+    from ._cli_analyze import add_analyze
+
+    add_analyze(subparsers)
     return parser
 
 
@@ -100,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return args.func(args)
+    except (ConfigError, MissingDependencyError) as exc:  # a bad option or a missing extra
+        print(f"flowgraph: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except FlowgraphError as exc:
         print(f"flowgraph: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
