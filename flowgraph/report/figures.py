@@ -429,7 +429,7 @@ def null_model(report: Mapping) -> Figure | None:
         lo, hi = min(vals), max(vals)
         width = (hi - lo) / 20 or 0.005
         bins = np.arange(lo - width, hi + 2 * width, width)
-        ax.hist(vals, bins=bins, color=GREY, edgecolor="white", label=f"{len(vals)} rewired graphs")
+        ax.hist(vals, bins=bins, color=GREY, edgecolor=GREY, linewidth=0.5, label=f"{len(vals)} rewired graphs")
         if obs is not None:
             lo, hi = min(lo, float(obs)), max(hi, float(obs))
         pad = (hi - lo) * 0.08 or 0.05
