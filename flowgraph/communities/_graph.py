@@ -1,0 +1,221 @@
+"""Index-based edge arrays of an undirected graph (internal).
+
+Every repeated computation (many seeds, many rewired graphs, per-node
+metrics) works on these arrays instead of on networkx objects: building a
+networkx graph of 10,000 nodes costs more than the numpy work on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from numbers import Real
+from typing import Any
+
+import networkx as nx
+import numpy as np
+from scipy import sparse
+from scipy.sparse import csgraph
+
+__all__: list[str] = []  # internal module
+
+
+def node_sort_key(node: Hashable) -> tuple[int, float, str]:
+    """Deterministic order over mixed node names: numbers first (numeric order), then text."""
+    if isinstance(node, Real) and not isinstance(node, bool):
+        return (0, float(node), "")
+    return (1, 0.0, str(node))
+
+
+class GraphArrays:
+    """Nodes plus edge arrays ``u``, ``v`` (node positions) and weights ``w``.
+
+    Self-loops are kept (networkx conventions: a self-loop adds ``2 w`` to the
+    node's strength and ``w`` to its community's internal weight).
+    """
+
+    def __init__(self, nodes: Sequence[Hashable], u: np.ndarray, v: np.ndarray,
+                 w: np.ndarray | None = None) -> None:
+        self.nodes: list[Hashable] = list(nodes)
+        self.u = np.asarray(u, dtype=np.int64)
+        self.v = np.asarray(v, dtype=np.int64)
+        self.w = np.ones(len(self.u)) if w is None else np.asarray(w, dtype=np.float64)
+        self._cache: dict[str, Any] = {}
+
+    # -- construction ----------------------------------------------------------------------
+    @classmethod
+    def from_networkx(cls, G: nx.Graph, weight: str | None = "weight") -> GraphArrays:
+        if G.is_directed():
+            raise TypeError("community detection needs an undirected graph (use ServiceGraph.undirected())")
+        nodes = list(G.nodes())
+        index = {n: i for i, n in enumerate(nodes)}
+        m = G.number_of_edges()
+        u = np.empty(m, dtype=np.int64)
+        v = np.empty(m, dtype=np.int64)
+        w = np.ones(m)
+        for k, (a, b, d) in enumerate(G.edges(data=True)):
+            u[k] = index[a]
+            v[k] = index[b]
+            if weight is not None:
+                w[k] = float(d.get(weight, 1.0))
+        return cls(nodes, u, v, w)
+
+    def subgraph(self, keep: Iterable[Hashable]) -> GraphArrays:
+        """Induced subgraph on ``keep`` (node order of ``self`` preserved)."""
+        keep_set = set(keep)
+        mask = np.fromiter((n in keep_set for n in self.nodes), dtype=bool, count=self.n)
+        new_pos = np.full(self.n, -1, dtype=np.int64)
+        new_pos[mask] = np.arange(int(mask.sum()))
+        emask = mask[self.u] & mask[self.v]
+        nodes = [n for n, k in zip(self.nodes, mask, strict=True) if k]
+        return GraphArrays(nodes, new_pos[self.u[emask]], new_pos[self.v[emask]], self.w[emask])
+
+    def with_edges(self, u: np.ndarray, v: np.ndarray, w: np.ndarray | None = None) -> GraphArrays:
+        """Same nodes, new edges (used for rewired copies); node-only caches are shared."""
+        out = GraphArrays(self.nodes, u, v, self.w if w is None else w)
+        for key in ("index", "rank"):
+            if key in self._cache:
+                out._cache[key] = self._cache[key]
+        return out
+
+    def __getstate__(self) -> dict:
+        return {"nodes": self.nodes, "u": self.u, "v": self.v, "w": self.w}
+
+    def __setstate__(self, state: dict) -> None:
+        self.nodes, self.u, self.v, self.w = state["nodes"], state["u"], state["v"], state["w"]
+        self._cache = {}
+
+    # -- sizes -----------------------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        return len(self.nodes)
+
+    @property
+    def m(self) -> int:
+        return len(self.u)
+
+    @property
+    def total_weight(self) -> float:
+        return float(self.w.sum())
+
+    @property
+    def index(self) -> dict[Hashable, int]:
+        if "index" not in self._cache:
+            self._cache["index"] = {n: i for i, n in enumerate(self.nodes)}
+        return self._cache["index"]
+
+    @property
+    def rank(self) -> np.ndarray:
+        """Position of every node in the deterministic name order."""
+        if "rank" not in self._cache:
+            order = sorted(range(self.n), key=lambda i: node_sort_key(self.nodes[i]))
+            rank = np.empty(self.n, dtype=np.int64)
+            rank[np.asarray(order, dtype=np.int64)] = np.arange(self.n)
+            self._cache["rank"] = rank
+        return self._cache["rank"]
+
+    def degree(self) -> np.ndarray:
+        """Number of incident edges (self-loop counts twice, as in networkx)."""
+        return (np.bincount(self.u, minlength=self.n) + np.bincount(self.v, minlength=self.n)).astype(np.int64)
+
+    def strength(self, w: np.ndarray | None = None) -> np.ndarray:
+        w = self.w if w is None else w
+        return np.bincount(self.u, weights=w, minlength=self.n) + np.bincount(self.v, weights=w, minlength=self.n)
+
+    # -- conversions (cached) --------------------------------------------------------------
+    def to_networkx(self) -> nx.Graph:
+        """Integer-labelled networkx graph (node i is ``self.nodes[i]``)."""
+        if "nx" not in self._cache:
+            g = nx.Graph()
+            g.add_nodes_from(range(self.n))
+            g.add_weighted_edges_from(zip(self.u.tolist(), self.v.tolist(), self.w.tolist(), strict=True))
+            self._cache["nx"] = g
+        return self._cache["nx"]
+
+    def to_igraph(self) -> Any:
+        if "ig" not in self._cache:
+            from flowgraph._optional import import_optional
+
+            ig = import_optional("igraph", extra="leiden", purpose="igraph community detection")
+            g = ig.Graph(n=self.n, edges=np.column_stack([self.u, self.v]).tolist())
+            g.es["weight"] = self.w.tolist()
+            self._cache["ig"] = g
+        return self._cache["ig"]
+
+
+# -- partition helpers on arrays -------------------------------------------------------------
+def split_and_canonicalize(arrays: GraphArrays, raw: np.ndarray) -> tuple[np.ndarray, int]:
+    """Split disconnected communities into connected components and renumber.
+
+    Returns ``(labels, split_communities)``: ids ordered by size (largest
+    first), ties broken by the smallest member in name order; the number of
+    input communities that were not connected.
+    """
+    raw = np.asarray(raw, dtype=np.int64)
+    n = arrays.n
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    inside = raw[arrays.u] == raw[arrays.v]
+    adj = sparse.coo_matrix(
+        (np.ones(int(inside.sum())), (arrays.u[inside], arrays.v[inside])), shape=(n, n)
+    ).tocsr()
+    _, comp = csgraph.connected_components(adj, directed=False)
+    comp = comp.astype(np.int64)
+    # communities that span more than one component
+    pairs = np.unique(np.column_stack([raw, comp]), axis=0)
+    _, pieces = np.unique(pairs[:, 0], return_counts=True)
+    splits = int((pieces > 1).sum())
+    n_comp = int(comp.max()) + 1
+    size = np.bincount(comp, minlength=n_comp)
+    first = np.full(n_comp, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, comp, arrays.rank)
+    order = np.lexsort((first, -size))
+    new_id = np.empty(n_comp, dtype=np.int64)
+    new_id[order] = np.arange(n_comp)
+    return new_id[comp], splits
+
+
+def modularity_of(arrays: GraphArrays, labels: np.ndarray, resolution: float = 1.0,
+                  w: np.ndarray | None = None) -> float:
+    """Newman–Girvan modularity with resolution (networkx's formula); NaN without edges."""
+    w = arrays.w if w is None else w
+    m = float(w.sum())
+    if arrays.m == 0 or m <= 0:
+        return float("nan")
+    k = int(labels.max()) + 1 if len(labels) else 0
+    inside = labels[arrays.u] == labels[arrays.v]
+    internal = np.bincount(labels[arrays.u[inside]], weights=w[inside], minlength=k)
+    vol = np.bincount(labels, weights=arrays.strength(w), minlength=k)
+    return float(internal.sum() / m - resolution * np.sum((vol / (2.0 * m)) ** 2))
+
+
+def cross_ratio_of(arrays: GraphArrays, labels: np.ndarray, w: np.ndarray | None = None) -> float:
+    """Share of edge weight whose ends lie in different communities (μ); NaN without edges."""
+    w = arrays.w if w is None else w
+    total = float(w.sum())
+    if arrays.m == 0 or total <= 0:
+        return float("nan")
+    cross = labels[arrays.u] != labels[arrays.v]
+    return float(w[cross].sum() / total)
+
+
+def labels_from(arrays: GraphArrays, partition: Any) -> np.ndarray:
+    """Integer labels (one per node of ``arrays``) from a mapping or a list of node sets."""
+    if hasattr(partition, "keys") and hasattr(partition, "__getitem__"):
+        mapping = partition
+    else:
+        mapping = {}
+        for cid, members in enumerate(partition):
+            for node in members:
+                mapping[node] = cid
+    missing = [n for n in arrays.nodes if n not in mapping]
+    if missing:
+        raise ValueError(f"partition does not cover {len(missing)} node(s), e.g. {missing[0]!r}")
+    values = [mapping[n] for n in arrays.nodes]
+    if values and all(isinstance(c, int | np.integer) and not isinstance(c, bool) and c >= 0 for c in values):
+        if max(values) < 4 * len(values) + 16:  # dense enough: keep the caller's ids
+            return np.asarray(values, dtype=np.int64)
+    codes: dict[Hashable, int] = {}
+    out = np.empty(len(values), dtype=np.int64)
+    for i, c in enumerate(values):
+        out[i] = codes.setdefault(c, len(codes))
+    return out

@@ -1,0 +1,119 @@
+"""Run independent tasks sequentially or in worker processes (internal).
+
+Results never depend on ``n_jobs``: every task carries its own seed, and
+results come back in task order.  Workers are *spawned* (fresh
+interpreters), never forked: the pipeline that calls the assessment may
+hold thread pools (polars, DuckDB, Arrow) and forking a multi-threaded
+process can deadlock.  One :class:`Workers` pool can serve many calls (the
+assessment opens one for all its steps); every task carries the shared
+object (the graph arrays, ~1.5 MB at 10,000 services) and a token, and a
+worker keeps its cached copy — with the networkx / igraph graph built from
+it — for as long as the token does not change.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+
+__all__: list[str] = []
+
+AUTO_PARALLEL_EDGES = 20_000
+"""With ``n_jobs=None``, graphs with at least this many edges use every available core."""
+
+_TOKEN: int | None = None
+_SHARED: Any = None
+_COUNTER = itertools.count(1)
+
+
+def _call(args: tuple[int, Any, Callable[[Any, Any], Any], Any]) -> Any:
+    global _TOKEN, _SHARED
+    token, shared, func, item = args
+    if token != _TOKEN:
+        _TOKEN, _SHARED = token, shared
+    return func(_SHARED, item)
+
+
+def available_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def effective_jobs(n_jobs: int | None, edges: int = 0) -> int:
+    """Worker count: ``None`` → all cores for graphs with ≥ 20,000 edges, else 1; negative → cores + 1 + n."""
+    if n_jobs is None:
+        return available_cores() if edges >= AUTO_PARALLEL_EDGES else 1
+    if n_jobs < 0:
+        return max(1, available_cores() + 1 + n_jobs)
+    return max(1, int(n_jobs))
+
+
+class Workers:
+    """A lazily started pool of spawned worker processes (context manager)."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = max(1, int(jobs))
+        self._pool: Any = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(terminate=exc_type is not None)
+
+    def close(self, *, terminate: bool = False) -> None:
+        """Stop the workers (``terminate``: without waiting, e.g. after an error)."""
+        if self._pool is not None:
+            if terminate:
+                self._pool.terminate()
+            else:
+                self._pool.close()
+            self._pool.join()
+            self._pool = None
+
+    def map(self, func: Callable[[Any, Any], Any], items: list[Any], shared: Any,
+            progress: Callable[[int, int], None] | None = None) -> list[Any]:
+        total = len(items)
+        if self.jobs <= 1 or total <= 1:
+            out = []
+            for i, item in enumerate(items):
+                out.append(func(shared, item))
+                if progress is not None:
+                    progress(i + 1, total)
+            return out
+        if self._pool is None:
+            self._pool = mp.get_context("spawn").Pool(self.jobs)
+        token = next(_COUNTER) + (os.getpid() << 32)
+        out = []
+        args = [(token, shared, func, it) for it in items]
+        for i, res in enumerate(self._pool.imap(_call, args, chunksize=1)):
+            out.append(res)
+            if progress is not None:
+                progress(i + 1, total)
+        return out
+
+
+def parallel_map(
+    func: Callable[[Any, Any], Any],
+    items: Iterable[Any],
+    *,
+    shared: Any,
+    n_jobs: int | None | Workers = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Any]:
+    """``[func(shared, item) for item in items]``, in worker processes when asked to.
+
+    ``n_jobs`` may be a worker count (``None``: automatic, see
+    :func:`effective_jobs`) or an open :class:`Workers` pool to reuse.
+    """
+    items = list(items)
+    if isinstance(n_jobs, Workers):
+        return n_jobs.map(func, items, shared, progress)
+    jobs = min(effective_jobs(n_jobs, int(getattr(shared, "m", 0) or 0)), len(items))
+    with Workers(jobs) as workers:
+        return workers.map(func, items, shared, progress)
