@@ -20,6 +20,10 @@ import importlib
 from typing import TYPE_CHECKING
 
 from ._version import __version__
+
+# Imported eagerly: a lazily imported ``assess`` would be shadowed by the ``flowgraph.assess``
+# subpackage as soon as anything imports it (Python binds submodules on their parent package).
+from .assess import Assessment, Thresholds, assess
 from .exceptions import (
     ConfigError,
     FlowgraphError,
@@ -40,8 +44,6 @@ _LAZY = {
     "ServiceGraph": "flowgraph.graph", "aggregate": "flowgraph.graph",
     # communities
     "detect_communities": "flowgraph.communities", "Partition": "flowgraph.communities",
-    # assess
-    "assess": "flowgraph.assess", "Assessment": "flowgraph.assess", "Thresholds": "flowgraph.assess",
     # report
     "build_report": "flowgraph.report", "write_report": "flowgraph.report",
     # whole pipeline
@@ -49,13 +51,12 @@ _LAZY = {
 }
 
 __all__ = [
-    "__version__", "CANONICAL_SCHEMA", "column_name",
+    "__version__", "CANONICAL_SCHEMA", "column_name", "assess", "Assessment", "Thresholds",
     "FlowgraphError", "InputError", "InventoryError", "ConfigError", "MissingDependencyError",
     *_LAZY,
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .assess import Assessment, Thresholds, assess  # noqa: F401
     from .communities import Partition, detect_communities  # noqa: F401
     from .graph import ServiceGraph  # noqa: F401
     from .graph.aggregate import aggregate  # noqa: F401

@@ -109,7 +109,10 @@ def aggregate(
         con.execute(f"SET memory_limit = '{memory_limit}'")
         con.execute(f"SET temp_directory = '{tmp}'")
         con.execute("SET preserve_insertion_order = false")
-        con.execute("SET enable_progress_bar = false")
+        try:
+            con.execute("SET enable_progress_bar = false")
+        except duckdb.Error:  # inside Jupyter without ipywidgets DuckDB refuses the setting (it is off there)
+            pass
         if threads:
             con.execute(f"SET threads = {int(threads)}")
         _load(con, batches, chunk_rows)

@@ -33,7 +33,22 @@ Who is the client
    IANA's 49152–65535) against a non-ephemeral one, then a well-known port
    (< 1024) against a higher one: the other side is the client (``port``);
 4. otherwise ``unresolved``: the side that sent first is taken as client (ties:
-   the higher port), and the connection is counted in the unresolved share.
+   the higher port, then the node that sorts first), and the connection is
+   counted in the unresolved share.
+
+Engine independence
+-------------------
+The result must not depend on how an engine codes nodes and addresses (the
+local engine uses per-run integer ids, Spark uses names) nor on the order of
+rows with equal sort keys.  Hence: the orientation of a key (``a``/``b``) only
+labels the two ends, and every rule above is symmetric in them; no rule
+compares two *addresses* by order; sessions are cut with ``RANGE`` frames over
+``t_start``, so records that start in the same second always fall into the same
+connection whatever order the engine gives to ties.  Where the records of one
+connection name different nodes for one end (an address known only through an
+ENI, a connection spanning an address-reuse boundary) ``MIN`` picks one; the
+Spark engine codes nodes so that they sort like the local engine's ids (see
+:mod:`flowgraph.spark`).
 """
 
 from __future__ import annotations
@@ -67,14 +82,14 @@ k2 AS (
   FROM keyed
 ),
 prev AS (
-  SELECT *, MAX(t_end) OVER (PARTITION BY {_KEY} ORDER BY t_start, t_end
-                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+  SELECT *, MAX(t_end) OVER (PARTITION BY {_KEY} ORDER BY t_start
+                             RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
   FROM k2
 ),
 sess AS (
   SELECT *, SUM(CASE WHEN prev_end IS NULL OR t_start > prev_end + {gap} THEN 1 ELSE 0 END)
-            OVER (PARTITION BY {_KEY} ORDER BY t_start, t_end
-                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS conn_seq
+            OVER (PARTITION BY {_KEY} ORDER BY t_start
+                  RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS conn_seq
   FROM prev
 ),
 per_eni AS (
@@ -127,6 +142,8 @@ undecided AS (
          WHEN f.first_ab < f.first_ba THEN 'a'
          WHEN f.first_ba < f.first_ab THEN 'b'
          WHEN f.a_port > f.b_port THEN 'a'
+         WHEN f.b_port > f.a_port THEN 'b'
+         WHEN f.a_node <= f.b_node THEN 'a'
          ELSE 'b' END AS client_side,
     CASE WHEN (la.addr IS NOT NULL AND lb.addr IS NULL) OR (lb.addr IS NOT NULL AND la.addr IS NULL) THEN 'listening_port'
          WHEN (f.a_port >= {EPHEMERAL_MIN} AND f.b_port < {EPHEMERAL_MIN})

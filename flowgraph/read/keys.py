@@ -54,7 +54,8 @@ def parse_object_key(key: str) -> dict | None:
         (``HH`` or ``None``) — all ``None`` when the key has no delivery path —
         and ``file_name_valid``.  When the file name is valid it also holds
         ``account_id``, ``region``, ``flow_log_id``, ``file_timestamp``
-        (``YYYYMMDDTHHmmZ``, the end of the 5-minute window the file covers),
+        (``YYYYMMDDTHHmmZ``: the file holds records whose ``end`` falls in the 5 minutes
+        starting at this time, per the AWS documentation),
         ``hash`` and ``format`` (``"text/gzip"`` or ``"parquet"``).
 
     Examples

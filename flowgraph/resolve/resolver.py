@@ -50,7 +50,8 @@ import pyarrow.compute as pc
 from .addresses import InternetGranularity, classify, parse_ip
 from .inventory import TIME_MAX, TIME_MIN, Inventory
 
-__all__ = ["Resolver", "RESOLVED_SCHEMA", "RESOLVER_INPUT_COLUMNS", "KIND_CODES", "normalize_epoch"]
+__all__ = ["Resolver", "RESOLVED_SCHEMA", "RESOLVED_NAMES_SCHEMA", "RESOLVER_INPUT_COLUMNS", "KIND_CODES",
+           "normalize_epoch"]
 
 RESOLVER_INPUT_COLUMNS = [
     "srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr", "srcport", "dstport", "protocol",
@@ -68,6 +69,21 @@ RESOLVED_SCHEMA = pa.schema([
     ("accept", pa.bool_()), ("flags", pa.int32()), ("eni", pa.int32()),
 ])
 """Integer-coded records that feed the aggregation (same on every engine)."""
+
+RESOLVED_NAMES_SCHEMA = pa.schema([
+    ("src_node", pa.string()), ("dst_node", pa.string()),
+    ("src_addr", pa.string()), ("dst_addr", pa.string()),
+    ("sport", pa.int32()), ("dport", pa.int32()), ("proto", pa.int32()),
+    ("packets", pa.int64()), ("bytes", pa.int64()),
+    ("t_start", pa.int64()), ("t_end", pa.int64()),
+    ("accept", pa.bool_()), ("flags", pa.int32()), ("eni", pa.string()),
+    ("rec_class", pa.int8()),
+])
+"""The same records with node names, address strings and interface ids instead of
+per-process integer ids (``resolve(batch, names=True)``), plus ``rec_class``: the
+least-known class of the two endpoints (0 service, 1 aws-service, 2 internet,
+3 unknown; see :data:`KIND_CODES`).  Used where resolvers run in many processes
+(the Spark engine): strings are the same in every process, integer ids are not."""
 
 KIND_CODES = {"service": 0, "aws-service": 1, "internet": 2, "unknown": 3}
 _KINDS = list(KIND_CODES)
@@ -146,6 +162,8 @@ class Resolver:
         self.problems: list[str] = list(inventory.problems) if inventory is not None else []
         self.stats = {k: {"records": 0, "bytes": 0} for k in _KINDS}
         self.unmapped_examples: list[dict] = []
+        self._example_counts: dict[int, int] = {}
+        self._example_addrs: set[int] = set()
         self.records_in = 0
         self.records_used = 0
         self.records_outside_window = 0
@@ -265,8 +283,32 @@ class Resolver:
         idx = enc.indices.fill_null(len(lut) - 1).to_numpy(zero_copy_only=False)
         return lut[idx]
 
-    def resolve(self, batch: pa.RecordBatch) -> pa.RecordBatch:
-        """Resolve one canonical batch into :data:`RESOLVED_SCHEMA` (only ``OK`` records with addresses)."""
+    def resolve(self, batch: pa.RecordBatch, *, names: bool = False) -> pa.RecordBatch:
+        """Resolve one canonical batch (only ``OK`` records with addresses are kept).
+
+        Parameters
+        ----------
+        batch : pyarrow.RecordBatch
+            Canonical columns (:data:`RESOLVER_INPUT_COLUMNS`; absent ones count as null).
+        names : bool
+            ``False`` (default): :data:`RESOLVED_SCHEMA`, integer ids local to this
+            resolver.  ``True``: :data:`RESOLVED_NAMES_SCHEMA`, node names, address
+            strings and interface ids plus ``rec_class``, comparable across processes.
+            Resolution and the statistics kept by the resolver are the same either way.
+
+        Examples
+        --------
+        >>> r = Resolver()
+        >>> b = pa.record_batch({"srcaddr": ["10.0.0.1"], "dstaddr": ["198.51.100.7"], "srcport": [40000],
+        ...                      "dstport": [443], "protocol": [6], "start": [100], "end": [160],
+        ...                      "interface_id": ["eni-1"]})
+        >>> out = r.resolve(b, names=True)
+        >>> out.column("src_node")[0].as_py(), out.column("dst_addr")[0].as_py(), out.column("rec_class")[0].as_py()
+        ('unknown:10.0.0.0/24', '198.51.100.7', 3)
+        >>> out.column("eni")[0].as_py()
+        'eni-1'
+        """
+        as_names = bool(names)
         names = set(batch.schema.names)
 
         def col(name):
@@ -337,15 +379,19 @@ class Resolver:
         for k, name in enumerate(_KINDS):
             self.stats[name]["records"] += int(rc[k])
             self.stats[name]["bytes"] += int(rb[k])
-        if len(self.unmapped_examples) < 10 and rc[3]:
-            self._examples(batch, np.flatnonzero(rec_class == 3)[:10], src_node, dst_node, src_raw, dst_raw)
+        for code, limit in ((3, 10), (2, 5)):  # unknown private addresses, then internet peers
+            if rc[code] and self._example_counts.get(code, 0) < limit:
+                self._examples(batch, code, limit, rec_class, src_node, dst_node, src_raw, dst_raw, src_addr, dst_addr)
         pairs = np.unique(np.concatenate([src_node * (1 << 32) + src_addr, dst_node * (1 << 32) + dst_addr]))
         self._node_addrs.update(pairs.tolist())
 
         action = col("action")
         accept = pc.fill_null(pc.equal(action, "ACCEPT"), False) if action is not None else pa.array(np.ones(n, bool))
-        eni = self._map_strings(col("interface_id"), n, lambda v: self._eni_ids.setdefault(v, len(self._eni_ids)))
         end = normalize_epoch(ints("end"))
+        if as_names:
+            return self._named(batch, col, ints, src_node, dst_node, src_raw, dst_raw, nbytes, start, end,
+                               accept, rec_class)
+        eni = self._map_strings(col("interface_id"), n, lambda v: self._eni_ids.setdefault(v, len(self._eni_ids)))
         return pa.record_batch([
             pa.array(src_node.astype(np.int32)), pa.array(dst_node.astype(np.int32)),
             pa.array(src_addr.astype(np.int32)), pa.array(dst_addr.astype(np.int32)),
@@ -355,18 +401,44 @@ class Resolver:
             pa.array(ints("tcp_flags", np.int32)), pa.array(eni.astype(np.int32)),
         ], schema=RESOLVED_SCHEMA)
 
-    def _examples(self, batch, rows, src_node, dst_node, src_raw, dst_raw) -> None:
-        kinds = self._node_kind
+    def _named(self, batch, col, ints, src_node, dst_node, src_raw, dst_raw, nbytes, start, end,
+               accept, rec_class) -> pa.RecordBatch:
+        """The :data:`RESOLVED_NAMES_SCHEMA` form of a resolved batch."""
+        n = batch.num_rows
+        if getattr(self, "_name_array", None) is None or len(self._name_array) != len(self._node_ids):
+            self._name_array = pa.array(list(self._node_ids), type=pa.string())
+        eni = col("interface_id")
+        eni = pa.nulls(n, pa.string()) if eni is None else eni.cast(pa.string())
+        return pa.record_batch([
+            self._name_array.take(pa.array(src_node.astype(np.int32))),
+            self._name_array.take(pa.array(dst_node.astype(np.int32))),
+            src_raw.cast(pa.string()), dst_raw.cast(pa.string()),
+            pa.array(ints("srcport", np.int32)), pa.array(ints("dstport", np.int32)),
+            pa.array(ints("protocol", np.int32)), pa.array(ints("packets")), pa.array(nbytes),
+            pa.array(start), pa.array(np.maximum(end, start)), accept,
+            pa.array(ints("tcp_flags", np.int32)), eni, pa.array(rec_class.astype(np.int8)),
+        ], schema=RESOLVED_NAMES_SCHEMA)
+
+    def _examples(self, batch, code, limit, rec_class, src_node, dst_node, src_raw, dst_raw, src_addr, dst_addr) -> None:
+        """Keep up to ``limit`` examples of distinct unmapped addresses of class ``code``, with file and line."""
+        kinds = np.array(self._node_kind, dtype=np.int64)
+        rows = np.flatnonzero(rec_class == code)
+        src_side = kinds[src_node[rows]] == code
+        addr = np.where(src_side, src_addr[rows], dst_addr[rows])
+        _, first = np.unique(addr, return_index=True)
         files = batch.column("_file") if "_file" in batch.schema.names else None
         lines = batch.column("_line") if "_line" in batch.schema.names else None
-        for i in rows.tolist():
-            if len(self.unmapped_examples) >= 10:
+        for j in np.sort(first).tolist():
+            if self._example_counts.get(code, 0) >= limit:
                 break
-            unknown_src = kinds[src_node[i]] == 3
-            addr = (src_raw if unknown_src else dst_raw)[i].as_py()
+            i, on_src = int(rows[j]), bool(src_side[j])
+            if int(addr[j]) in self._example_addrs:
+                continue
+            self._example_addrs.add(int(addr[j]))
+            self._example_counts[code] = self._example_counts.get(code, 0) + 1
             self.unmapped_examples.append({
-                "address": addr, "class": "unknown",
-                "node": self.node_name(int(src_node[i] if unknown_src else dst_node[i])),
+                "address": (src_raw if on_src else dst_raw)[i].as_py(), "class": _KINDS[code],
+                "node": self.node_name(int(src_node[i] if on_src else dst_node[i])),
                 "file": str(files[i].as_py()) if files is not None else None,
                 "line": int(lines[i].as_py()) if lines is not None and lines[i].as_py() is not None else None,
             })
