@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE / "_data"
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 mode, path, inv = sys.argv[1], sys.argv[2], sys.argv[3]
 t = time.perf_counter()
 if mode == "bare":
@@ -37,7 +37,9 @@ else:
     n = g.quality["read"]["records"]
     extra = {"edges": len(g.edges), "connections": int(g.edges["connections"].sum())}
 dt = time.perf_counter() - t
-print(json.dumps({"records": n, "seconds": dt, "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **extra}))
+# VmHWM, not ru_maxrss: on Linux ru_maxrss survives exec and would report the parent's peak.
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"records": n, "seconds": dt, "rss_mib": hwm / 1024, **extra}))
 """
 
 

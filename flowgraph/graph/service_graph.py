@@ -58,6 +58,7 @@ __all__ = [
     "NODE_KINDS",
     "WEIGHTS",
     "Weight",
+    "node_kind",
 ]
 
 EDGE_COLUMNS: dict[str, str] = {
@@ -88,7 +89,12 @@ WEIGHTS = ("binary", "connections", "log_bytes", "bytes")
 Weight = Literal["binary", "connections", "log_bytes", "bytes"]
 
 
-def _kind_of(name: str) -> str:
+def node_kind(name: str) -> str:
+    """Class of a node from its name: ``internet``, ``aws-service``, ``unknown`` or ``service``.
+
+    >>> node_kind("aws:S3"), node_kind("unknown:10.1.2.0/24"), node_kind("web")
+    ('aws-service', 'unknown', 'service')
+    """
     if name == "internet" or name.startswith("internet:"):
         return "internet"
     if name.startswith("aws:"):
@@ -144,7 +150,7 @@ class ServiceGraph:
             if col not in nodes.columns:
                 nodes[col] = pd.NA
             nodes[col] = nodes[col].astype(dtype)
-        kinds = pd.Series([_kind_of(str(n)) for n in nodes.index], index=nodes.index, dtype="string")
+        kinds = pd.Series([node_kind(str(n)) for n in nodes.index], index=nodes.index, dtype="string")
         nodes["kind"] = nodes["kind"].fillna(kinds)
         self.nodes: pd.DataFrame = nodes
         self.rejected = rejected

@@ -47,8 +47,8 @@ compares two *addresses* by order; sessions are cut with ``RANGE`` frames over
 connection whatever order the engine gives to ties.  Where the records of one
 connection name different nodes for one end (an address known only through an
 ENI, a connection spanning an address-reuse boundary) ``MIN`` picks one; the
-Spark engine codes nodes so that they sort like the local engine's ids (see
-:mod:`flowgraph.spark`).
+Spark engine gives the nodes the very ids the local engine gives them (see
+:mod:`flowgraph.spark.tasks`), so both pick the same.
 """
 
 from __future__ import annotations

@@ -118,6 +118,9 @@ def build_data_quality(quality: Mapping | None) -> dict:
     if records:
         dq["records"] = records
     files = {k: read[k] for k in ("files_read", "files_skipped", "bytes_read") if k in read}
+    if isinstance(files.get("files_skipped"), list):  # the reader lists them: [{file, reason}]
+        files["skipped_files"] = files["files_skipped"][:20]
+        files["files_skipped"] = len(files["files_skipped"])
     if "truncated_files" in read:
         files["truncated_files"] = list(read.get("truncated_files") or [])
     if files:

@@ -51,6 +51,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from ..graph import ServiceGraph
+from ..graph.service_graph import node_kind
 from ._util import as_assessment_dict, iso_utc, json_safe, protocol_name
 
 __all__ = [
@@ -67,16 +68,6 @@ CATEGORIES = ("intra_zone", "exception", "shared_zone", "external")
 EXTERNAL_CLASSES = ("internet", "aws-service", "unknown")
 
 _EDGE_NUMERIC = ("connections", "packets", "bytes", "first_seen", "last_seen", "hours_seen", "days_seen")
-
-
-def _prefix_kind(name: str) -> str:
-    if name == "internet" or name.startswith("internet:"):
-        return "internet"
-    if name.startswith("aws:"):
-        return "aws-service"
-    if name.startswith("unknown:"):
-        return "unknown"
-    return "service"
 
 
 def shared_service_names(assessment: Mapping) -> set[str]:
@@ -122,7 +113,7 @@ def _endpoint_tables(graph: ServiceGraph, a: Mapping) -> tuple[dict, dict, dict,
         row = rows.get(name, {})
         k = node_kind.get(name, pd.NA) if name in node_kind.index else pd.NA
         if k is pd.NA or k is None:
-            k = row.get("kind") or external.get(name) or _prefix_kind(name)
+            k = row.get("kind") or external.get(name) or node_kind(name)
         k = str(k)
         if k == "service" and name in external:
             k = external[name]

@@ -2,12 +2,12 @@
 
 Steps (see ``docs/spark.md``):
 
-1. **List.**  Local sources are listed on the driver with the local reader's
-   rules (same files, same names, same order, same skipped files) and handed
-   to Spark as explicit paths; URIs (``s3://`` rewritten to ``s3a://``,
-   ``hdfs://``, ``abfss://``, ``gs://``, ``file://``) are listed by Spark
-   (``binaryFile`` with ``recursiveFileLookup``) and filtered in the tasks with
-   the reader's name rules.
+1. **List.**  Spark lists the sources (``binaryFile`` with ``recursiveFileLookup``).
+   Local sources are also listed on the driver with the local reader's rules,
+   which fix the files read, their names, their order and the skipped files;
+   the tasks ignore anything else.  URIs (``s3://`` rewritten to ``s3a://``,
+   ``hdfs://``, ``abfss://``, ``gs://``, ``file://``) are filtered in the tasks
+   with the reader's name rules and ordered by path.
 2. **Read and resolve in the tasks.**  ``mapInArrow`` runs
    :func:`flowgraph.spark.tasks.resolve_files`: the local reader on each
    file's bytes and the resolver with ``names=True``.  Records and one summary
@@ -43,7 +43,7 @@ from .._optional import import_optional
 from ..exceptions import ConfigError, InputError
 from ..graph.aggregate import Aggregation, _direction_table
 from ..graph.build import _as_inventory, _assemble, to_epoch_seconds
-from ..graph.service_graph import ServiceGraph, _kind_of
+from ..graph.service_graph import ServiceGraph
 from ..graph.sql import DIRECTION_SQL, EDGES_SQL, REJECTED_SQL, connections_sql
 from ..resolve.resolver import _KINDS, Resolver, _load_ip_ranges
 from .tasks import SPARK_DDL, TaskConfig, display_path, file_key, resolve_files
@@ -55,6 +55,9 @@ _GLOB = str.maketrans({c: "\\" + c for c in "\\{}[]*?"})
 _URI_SCHEMES = ("s3://", "s3a://", "s3n://", "hdfs://", "abfs://", "abfss://", "gs://", "wasbs://",
                 "file://", "dbfs:/")
 
+
+EXAMPLE_LIMITS = {"unknown": 10, "internet": 5}
+"""Examples of unmapped addresses the resolver keeps per class (mirrors ``Resolver.resolve``)."""
 
 TRAFFIC_SQL = """
 SELECT rec_class, COUNT(*) AS records, CAST(SUM(bytes) AS BIGINT) AS bytes FROM resolved GROUP BY rec_class
@@ -141,6 +144,19 @@ class _Plan:
         return file_key(name, order=self.order, uri_items=self.uri_items)
 
 
+def _lazy_kind(name: str) -> str:
+    """Kind of a node the resolver registers as it meets it (never an inventory service).
+
+    >>> [_lazy_kind(n) for n in ("internet", "internet:198.51.0.0/16", "aws:S3", "unknown:10.0.0.0/24")]
+    ['internet', 'internet', 'aws-service', 'unknown']
+    """
+    if name.startswith("aws:"):
+        return "aws-service"
+    if name == "internet" or name.startswith("internet:"):
+        return "internet"
+    return "unknown"
+
+
 class _Resolution(Resolver):
     """Driver-side stand-in for the local engine's resolver, filled from Spark's results.
 
@@ -153,18 +169,27 @@ class _Resolution(Resolver):
     def __init__(self, inventory, *, internet: str, since, until, lazy_names, files: list[dict]) -> None:
         super().__init__(inventory, internet=internet, since=since, until=until)
         for name in lazy_names:
-            self._node(name, _kind_of(name))
+            self._node(name, _lazy_kind(name))
         self._address_counts: dict[int, int] = {}
         self._distinct = 0
         seen = set(self.problems)
+        example_addrs: set[str] = set()
+        counts: dict[str, int] = {}
         for f in files:
             res = f["resolver"]
             self.records_in += res["records_in"]
             self.records_no_address += res["records_without_address"]
             self.records_outside_window += res["records_outside_window"]
             for ex in res["unmapped_examples"]:
-                if len(self.unmapped_examples) < 10:
-                    self.unmapped_examples.append(ex)
+                # Replay the resolver's rule: distinct addresses, up to a limit per class.  Each
+                # file's list holds the first `limit` distinct addresses of a class in that file,
+                # so it always has the ones a run-wide resolver would still take from it.
+                cls = ex.get("class")
+                if ex["address"] in example_addrs or counts.get(cls, 0) >= EXAMPLE_LIMITS.get(cls, 0):
+                    continue
+                example_addrs.add(ex["address"])
+                counts[cls] = counts.get(cls, 0) + 1
+                self.unmapped_examples.append(ex)
             for p in res["problems"]:
                 if p not in seen and len(self.problems) < 200:
                     seen.add(p)
@@ -233,7 +258,7 @@ def _compute(spark, source, inventory=None, *, fields=None, since=None, until=No
         _load_ip_ranges(ranges)  # fail on the driver, not in every task
     since_s, until_s = to_epoch_seconds(since), to_epoch_seconds(until)
     plan = _Plan(source)
-    if not plan.spark_paths:
+    if not plan.uri_items and not plan.names:  # nothing to read: the local reader's message
         raise InputError(_merge_read(plan, [], [])._no_records_sentence(describe(source)))
     if s3 is not None and any(p.startswith("s3a://") for p in plan.spark_paths):
         for k, v in s3a_conf(s3).items():

@@ -64,8 +64,9 @@ def _pyspark():
 def hadoop_version() -> str | None:
     """Version of the Hadoop client bundled with the installed pyspark (``None`` if unknown).
 
-    >>> hadoop_version()  # doctest: +SKIP
-    '3.4.1'
+    >>> v = hadoop_version()
+    >>> v is None or v.count(".") == 2
+    True
     """
     try:
         import pyspark
@@ -175,9 +176,11 @@ def spark_session(master: str = "local[*]", app_name: str = "flowgraph", *, s3: 
 
     Examples
     --------
-    >>> spark = spark_session("local[2]", **{"spark.sql.shuffle.partitions": "4"})  # doctest: +SKIP
-    >>> spark.conf.get("spark.sql.session.timeZone")  # doctest: +SKIP
-    'UTC'
+    Starting a session launches a JVM, so this example is not run as a doctest
+    (``tests/spark`` covers it)::
+
+        spark = spark_session("local[2]", **{"spark.sql.shuffle.partitions": "4"})
+        spark.conf.get("spark.sql.session.timeZone")   # 'UTC'
     """
     _pyspark()
     from pyspark.sql import SparkSession

@@ -219,7 +219,11 @@ def _read_one(content, name: str, cfg: TaskConfig, resolver: _TrackingResolver, 
     in0, noaddr0, outside0 = resolver.records_in, resolver.records_no_address, resolver.records_outside_window
     used0 = resolver.records_used
     problems0 = len(resolver.problems)
+    # Examples of unmapped addresses as a fresh resolver would pick them from this file alone;
+    # the driver replays them in file order with the run-wide limits (see _Resolution).
     resolver.unmapped_examples = []
+    resolver._example_counts = {}
+    resolver._example_addrs = set()
     resolver.take_touched()
     scan = scan_flows(tmp, fields=cfg.fields, columns=RESOLVER_INPUT_COLUMNS, provenance=True)
     try:

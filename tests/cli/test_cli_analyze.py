@@ -97,10 +97,12 @@ def test_truncated_gzip_is_counted_in_the_report(tmp_path):
     for i, p in enumerate(logs):
         data = p.read_bytes()
         (src / p.name).write_bytes(data[: len(data) // 2] if i == 0 else data)
+    (src / "README.md").write_text("not a flow log\n")  # skipped, and counted
     out = tmp_path / "r"
     proc = run("analyze", str(src), "--inventory", str(SAMPLE / "inventory.csv"), "--out", str(out), *FAST)
     assert proc.returncode == 0, proc.stderr
     dq = json.loads((out / "report.json").read_text())["data_quality"]
+    assert dq["files"]["files_skipped"] == 1 and dq["files"]["skipped_files"][0]["file"].endswith("README.md")
     truncated = dq["files"]["truncated_files"]
     assert [t["file"].endswith(logs[0].name) for t in truncated] == [True]
     with gzip.open(logs[0], "rt") as f:
