@@ -103,7 +103,7 @@ def _endpoint_tables(graph: ServiceGraph, a: Mapping) -> tuple[dict, dict, dict,
 
     member_of = {str(n): int(c["id"]) for c in a.get("communities") or [] for n in c.get("services") or []}
     names = set(graph.services) | set(rows) | set(member_of)
-    node_kind = graph.nodes["kind"] if "kind" in graph.nodes.columns else pd.Series(dtype="string")
+    kind_col = graph.nodes["kind"] if "kind" in graph.nodes.columns else pd.Series(dtype="string")
     node_domain = graph.nodes["domain"] if "domain" in graph.nodes.columns else pd.Series(dtype="string")
     cls: dict[str, str] = {}
     community: dict[str, int | None] = {}
@@ -111,7 +111,7 @@ def _endpoint_tables(graph: ServiceGraph, a: Mapping) -> tuple[dict, dict, dict,
     kind: dict[str, str] = {}
     for name in names:
         row = rows.get(name, {})
-        k = node_kind.get(name, pd.NA) if name in node_kind.index else pd.NA
+        k = kind_col.get(name, pd.NA) if name in kind_col.index else pd.NA
         if k is pd.NA or k is None:
             k = row.get("kind") or external.get(name) or node_kind(name)
         k = str(k)
