@@ -17,13 +17,11 @@ Examples
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING
 
 from ._version import __version__
-
-# Imported eagerly: a lazily imported ``assess`` would be shadowed by the ``flowgraph.assess``
-# subpackage as soon as anything imports it (Python binds submodules on their parent package).
-from .assess import Assessment, Thresholds, assess
 from .exceptions import (
     ConfigError,
     FlowgraphError,
@@ -34,6 +32,8 @@ from .exceptions import (
 from .read.fields import CANONICAL_SCHEMA, column_name
 
 _LAZY = {
+    # assess
+    "assess": "flowgraph.assess", "Assessment": "flowgraph.assess", "Thresholds": "flowgraph.assess",
     # read
     "scan_flows": "flowgraph.read", "read_flows": "flowgraph.read", "summarize_flows": "flowgraph.read",
     "ReadSummary": "flowgraph.read", "epoch_to_datetime": "flowgraph.read", "parse_object_key": "flowgraph.read",
@@ -57,6 +57,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .assess import Assessment, Thresholds, assess  # noqa: F401
     from .communities import Partition, detect_communities  # noqa: F401
     from .graph import ServiceGraph  # noqa: F401
     from .graph.aggregate import aggregate  # noqa: F401
@@ -85,3 +86,22 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """``flowgraph`` itself: keeps the public function ``assess`` from being shadowed.
+
+    Importing a submodule binds it as an attribute of its parent package, so the first
+    ``import flowgraph.assess.<anything>`` would replace ``flowgraph.assess`` (the
+    function) with the subpackage.  The subpackage stays reachable in ``sys.modules``
+    and through ``from flowgraph.assess import ...``.
+    """
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in _FUNCTIONS_NAMED_LIKE_SUBPACKAGES and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+_FUNCTIONS_NAMED_LIKE_SUBPACKAGES = frozenset({"assess"})
+sys.modules[__name__].__class__ = _Package

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from flowgraph import synth
 from flowgraph.graph.build import graph_from_batches
 from flowgraph.resolve import Inventory
-
-synth = pytest.importorskip("flowgraph.synth")
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 from sklearn.metrics import normalized_mutual_info_score
 
+from flowgraph import synth
 from flowgraph.communities import detect_communities
 from flowgraph.graph import graph_from_batches
 from flowgraph.resolve import Inventory
-
-synth = pytest.importorskip("flowgraph.synth")
 
 
 def recovery(graph, truth, weight, seeds=range(5)):

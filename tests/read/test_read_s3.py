@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+import boto3
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -13,13 +14,12 @@ from readtest_helpers import V2_ACCEPT, V2_HEADER, V2_NODATA, V2_REJECT, lines_o
 from flowgraph.exceptions import InputError
 from flowgraph.read import parse_object_key, read_flows, scan_flows, summarize_flows
 
-boto3 = pytest.importorskip("boto3")
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "aws_vpc"
 PREFIX = "AWSLogs/123456789010/vpcflowlogs/us-east-1/2024/01/01/"
 
 
 def _objects(tmp_path: Path) -> dict[str, bytes]:
-    """Delivery keys -> bytes: the conformance files when present, hand-written ones always."""
+    """Delivery keys -> bytes: hand-written files and the conformance corpus files."""
     objects: dict[str, bytes] = {
         PREFIX + "123456789010_vpcflowlogs_us-east-1_fl-0a1b2c3d_20240101T0000Z_aa11.log.gz":
             gzip.compress(lines_of(V2_HEADER, V2_ACCEPT, V2_NODATA).encode()),
@@ -32,13 +32,11 @@ def _objects(tmp_path: Path) -> dict[str, bytes]:
     pq.write_table(table, tmp_path / "p.parquet")
     objects[PREFIX + "123456789010_vpcflowlogs_us-east-1_fl-0a1b2c3d_20240101T0010Z_cc33.log.parquet"] = \
         (tmp_path / "p.parquet").read_bytes()
-    if CORPUS.is_dir():
-        layout = CORPUS / "s3_layout"
-        for path in layout.rglob("*.log.gz"):
-            objects[path.relative_to(layout).as_posix()] = path.read_bytes()
-        objects[PREFIX + "flr_v2_cloudwatch_messages.log"] = \
-            (CORPUS / "flr_v2_cloudwatch_messages.log").read_bytes()
-        objects[PREFIX + "flr_flows.parquet"] = (CORPUS / "flr_flows.parquet").read_bytes()
+    layout = CORPUS / "s3_layout"
+    for path in layout.rglob("*.log.gz"):
+        objects[path.relative_to(layout).as_posix()] = path.read_bytes()
+    objects[PREFIX + "flr_v2_cloudwatch_messages.log"] = (CORPUS / "flr_v2_cloudwatch_messages.log").read_bytes()
+    objects[PREFIX + "flr_flows.parquet"] = (CORPUS / "flr_flows.parquet").read_bytes()
     return objects
 
 
@@ -88,8 +86,7 @@ def test_s3_values_and_single_object(s3_server, bucket):
     assert set(df["_file"].astype(str)) == {f"s3://flowlogs/{key}"}
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"conformance corpus not found at {CORPUS}")
-def test_s3_conformance_layout(s3_server, bucket):
+def test_s3_conformance_layout(s3_server, bucket, conformance_dir):
     s3 = {"endpoint_url": s3_server["endpoint_url"]}
     remote = read_flows("s3://flowlogs/AWSLogs/123456789010/vpcflowlogs/pangaea-1/", s3=s3)
     local = read_flows(CORPUS / "s3_layout")

@@ -168,9 +168,9 @@ def handmade(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def spark():
-    """One local SparkSession for every Spark test (skipped only without java)."""
+    """One local SparkSession for every Spark test (``make test`` installs a JRE when missing)."""
     if shutil.which("java") is None:
-        pytest.skip("the Spark tests need a Java runtime ('java' is not on PATH)")
+        pytest.fail("the Spark tests need a Java runtime: 'java' is not on PATH (run tests/setup_system.sh)")
     from flowgraph.spark import spark_session
 
     warnings.filterwarnings("ignore", message=".*pandas >= 3.0.0.*", category=FutureWarning)

@@ -8,6 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from flowgraph import synth
+from flowgraph.assess import assess
 from flowgraph.exceptions import InputError
 from flowgraph.graph.build import build_graph
 from flowgraph.spark import build_graph_spark, edges
@@ -98,8 +100,6 @@ def test_edges_function_on_a_uri_that_spark_lists(spark, handmade):
                                "by_listening_port", "by_port", "unresolved"]
 
 
-@pytest.mark.skipif(not (SAMPLE / "logs").is_dir() or not (SAMPLE / "inventory.csv").is_file(),
-                    reason="the bundled sample estate data/sample is not generated in this checkout")
 def test_bundled_sample_estate_same_graph_and_assessment(spark):
     local = build_graph(SAMPLE / "logs", SAMPLE / "inventory.csv")
     spark_graph = build_graph_spark(str(SAMPLE / "logs"), str(SAMPLE / "inventory.csv"), spark=spark)
@@ -108,7 +108,6 @@ def test_bundled_sample_estate_same_graph_and_assessment(spark):
 
 
 def test_planted_estate_same_graph_and_assessment(spark, tmp_path):
-    synth = pytest.importorskip("flowgraph.synth", reason="flowgraph.synth is not available")
     est = synth.generate_estate(domains=4, services=30, shared_services=2, connections=4000, hours=3,
                                 reused_addresses=2, unknown_addresses=2, scanners=3, seed=11)
     synth.write_estate(est, tmp_path)
@@ -121,10 +120,6 @@ def test_planted_estate_same_graph_and_assessment(spark, tmp_path):
 
 
 def _same_assessment(local, spark_graph) -> None:
-    try:
-        from flowgraph.assess import assess
-    except ImportError as exc:  # pragma: no cover - depends on the checkout
-        pytest.skip(f"flowgraph.assess is not importable yet: {exc}")
     a = assess(local, seed=0, n_seeds=3, n_null=5).to_dict()
     b = assess(spark_graph, seed=0, n_seeds=3, n_null=5).to_dict()
     assert a["verdict"] == b["verdict"]

@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from flowgraph import synth
 from flowgraph.graph.build import graph_from_batches
 from flowgraph.graph.sql import EDGES_SQL, REJECTED_SQL, connections_sql
 from flowgraph.resolve import Inventory, Resolver
@@ -86,7 +87,6 @@ def test_names_mode_keeps_the_integer_path_and_its_statistics():
 
 @pytest.fixture(scope="module")
 def planted_records():
-    synth = pytest.importorskip("flowgraph.synth", reason="flowgraph.synth is not available")
     est = synth.generate_estate(domains=4, services=30, shared_services=2, connections=20_000, hours=3,
                                 reused_addresses=3, unknown_addresses=3, scanners=3, seed=5)
     return est.records().to_batches(max_chunksize=4000), Inventory.from_frame(est.inventory)
