@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE / "_data"
 
 CHILD = r"""
-import json, resource, sys, time, warnings
+import json, os, sys, time, warnings
 warnings.simplefilter("ignore", FutureWarning)
 mode, logs, inv, out, master, memory = sys.argv[1:7]
 t0 = time.perf_counter()
@@ -74,12 +74,13 @@ def descendants(root):
         todo += kids
     return out
 
-import os
+# VmHWM, not ru_maxrss: on Linux ru_maxrss survives exec and would report the parent's peak
+# (the input generation, when it ran in this invocation).
 children = sum(hwm(p) for p in descendants(os.getpid()))  # the JVM and its Python workers
 print(json.dumps({"records": r["records"], "files": r["files_read"], "bytes": r["bytes_read"],
                   "start": t1 - t0, "seconds": t2 - t1, "edges": len(g.edges),
                   "connections": int(g.edges["connections"].sum()),
-                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "child_rss_mib": children}))
+                  "rss_mib": hwm(os.getpid()), "child_rss_mib": children}))
 """
 
 
