@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import time
 
 import numpy as np
 import pandas as pd
@@ -260,8 +259,11 @@ def test_bad_parameters(bad):
         generate_estate(**bad)
 
 
-def test_generation_is_fast():
-    t = time.perf_counter()
+def test_a_larger_estate_logs_every_connection():
+    # Speed is measured in benchmarks/graph.py ("prepared in"), never asserted here.
     est = generate_estate(services=400, domains=20, connections=60_000, seed=4)
-    assert est.records().num_rows > 250_000
-    assert time.perf_counter() - t < 10
+    summary = est.summary()
+    assert summary["connections"] == 60_000 and summary["services"] == 400
+    assert est.records().num_rows == summary["records"] > 250_000
+    assert summary["accept_records"] + summary["reject_records"] + summary["nodata_records"] \
+        + summary["skipdata_records"] == summary["records"]
