@@ -58,7 +58,6 @@ def hwm(pid):
     return 0.0
 
 def descendants(root):
-    import os
     parent = {}
     for d in os.listdir("/proc"):
         if d.isdigit():

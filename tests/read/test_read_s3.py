@@ -14,11 +14,10 @@ from readtest_helpers import V2_ACCEPT, V2_HEADER, V2_NODATA, V2_REJECT, lines_o
 from flowgraph.exceptions import InputError
 from flowgraph.read import parse_object_key, read_flows, scan_flows, summarize_flows
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "aws_vpc"
 PREFIX = "AWSLogs/123456789010/vpcflowlogs/us-east-1/2024/01/01/"
 
 
-def _objects(tmp_path: Path) -> dict[str, bytes]:
+def _objects(tmp_path: Path, corpus: Path) -> dict[str, bytes]:
     """Delivery keys -> bytes: hand-written files and the conformance corpus files."""
     objects: dict[str, bytes] = {
         PREFIX + "123456789010_vpcflowlogs_us-east-1_fl-0a1b2c3d_20240101T0000Z_aa11.log.gz":
@@ -32,21 +31,21 @@ def _objects(tmp_path: Path) -> dict[str, bytes]:
     pq.write_table(table, tmp_path / "p.parquet")
     objects[PREFIX + "123456789010_vpcflowlogs_us-east-1_fl-0a1b2c3d_20240101T0010Z_cc33.log.parquet"] = \
         (tmp_path / "p.parquet").read_bytes()
-    layout = CORPUS / "s3_layout"
+    layout = corpus / "s3_layout"
     for path in layout.rglob("*.log.gz"):
         objects[path.relative_to(layout).as_posix()] = path.read_bytes()
-    objects[PREFIX + "flr_v2_cloudwatch_messages.log"] = (CORPUS / "flr_v2_cloudwatch_messages.log").read_bytes()
-    objects[PREFIX + "flr_flows.parquet"] = (CORPUS / "flr_flows.parquet").read_bytes()
+    objects[PREFIX + "flr_v2_cloudwatch_messages.log"] = (corpus / "flr_v2_cloudwatch_messages.log").read_bytes()
+    objects[PREFIX + "flr_flows.parquet"] = (corpus / "flr_flows.parquet").read_bytes()
     return objects
 
 
 @pytest.fixture(scope="module")
-def bucket(s3_server, tmp_path_factory):
+def bucket(s3_server, tmp_path_factory, conformance_dir):
     tmp = tmp_path_factory.mktemp("s3src")
     client = boto3.client("s3", endpoint_url=s3_server["endpoint_url"], region_name="us-east-1",
                           aws_access_key_id="testing", aws_secret_access_key="testing")
     client.create_bucket(Bucket="flowlogs")
-    objects = _objects(tmp)
+    objects = _objects(tmp, conformance_dir / "aws_vpc")
     local = tmp / "mirror"
     for key, data in objects.items():
         client.put_object(Bucket="flowlogs", Key=key, Body=data)
@@ -89,7 +88,7 @@ def test_s3_values_and_single_object(s3_server, bucket):
 def test_s3_conformance_layout(s3_server, bucket, conformance_dir):
     s3 = {"endpoint_url": s3_server["endpoint_url"]}
     remote = read_flows("s3://flowlogs/AWSLogs/123456789010/vpcflowlogs/pangaea-1/", s3=s3)
-    local = read_flows(CORPUS / "s3_layout")
+    local = read_flows(conformance_dir / "aws_vpc" / "s3_layout")
     assert remote.equals(local) and len(remote) == 2
 
 
