@@ -6,7 +6,7 @@ Usage::
     .venv/bin/python benchmarks/assess.py --sizes 1000 --n-jobs 2
 
 Builds a planted-partition service graph (stochastic block model, mean
-degree ≈ 10, cross-domain share ``--mu``), runs ``flowgraph.assess.assess``
+degree ≈ 10, cross-domain share ``--mu``), runs ``flowgraph.assessment.assess``
 with its defaults (20 seeds, resolution sweep of 7 points × 5 seeds, 50
 degree-preserving rewirings × 3 seeds, including-shared and connections
 evaluations) and prints the time of every part, plus the cost of one
@@ -28,7 +28,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from flowgraph.assess import assess
+from flowgraph.assessment import assess
 from flowgraph.communities._graph import GraphArrays
 from flowgraph.communities.detect import run_once
 from flowgraph.graph import ServiceGraph

@@ -2,7 +2,7 @@
 
 The pipeline, one subpackage per step, data flowing one way::
 
-    read  ->  resolve  ->  graph  ->  communities  ->  assess  ->  report
+    read  ->  resolve  ->  graph  ->  communities  ->  assessment  ->  report
 
 Everything listed in ``__all__`` is the public API; the rest is private and may
 change.  Submodules are imported on first use, so ``import flowgraph`` is cheap.
@@ -17,8 +17,6 @@ Examples
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING
 
 from ._version import __version__
@@ -33,7 +31,7 @@ from .read.fields import CANONICAL_SCHEMA, column_name
 
 _LAZY = {
     # assess
-    "assess": "flowgraph.assess", "Assessment": "flowgraph.assess", "Thresholds": "flowgraph.assess",
+    "assess": "flowgraph.assessment", "Assessment": "flowgraph.assessment", "Thresholds": "flowgraph.assessment",
     # read
     "scan_flows": "flowgraph.read", "read_flows": "flowgraph.read", "summarize_flows": "flowgraph.read",
     "ReadSummary": "flowgraph.read", "epoch_to_datetime": "flowgraph.read", "parse_object_key": "flowgraph.read",
@@ -57,7 +55,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .assess import Assessment, Thresholds, assess  # noqa: F401
+    from .assessment import Assessment, Thresholds, assess  # noqa: F401
     from .communities import Partition, detect_communities  # noqa: F401
     from .graph import ServiceGraph  # noqa: F401
     from .graph.aggregate import aggregate  # noqa: F401
@@ -86,22 +84,3 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
-
-
-class _Package(types.ModuleType):
-    """``flowgraph`` itself: keeps the public function ``assess`` from being shadowed.
-
-    Importing a submodule binds it as an attribute of its parent package, so the first
-    ``import flowgraph.assess.<anything>`` would replace ``flowgraph.assess`` (the
-    function) with the subpackage.  The subpackage stays reachable in ``sys.modules``
-    and through ``from flowgraph.assess import ...``.
-    """
-
-    def __setattr__(self, name: str, value) -> None:
-        if name in _FUNCTIONS_NAMED_LIKE_SUBPACKAGES and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-_FUNCTIONS_NAMED_LIKE_SUBPACKAGES = frozenset({"assess"})
-sys.modules[__name__].__class__ = _Package

@@ -70,7 +70,7 @@ def load_config(path: str | Path) -> dict[str, Any]:
 def analyze(cfg: AnalysisConfig, *, progress: Callable[[str, int, int], None] | None = None,
             read_progress: Callable[[int], None] | None = None):
     """Run the pipeline and write the report; returns ``(assessment, graph, paths)``."""
-    from .assess import assess
+    from .assessment import assess
     from .graph import build_graph
     from .report import write_report
 

@@ -21,11 +21,11 @@ def test_every_public_name_resolves():
     assert set(fg.__all__) <= set(dir(fg))
 
 
-def test_assess_stays_the_function_after_its_subpackage_is_imported():
+def test_assess_is_the_function_and_assessment_the_subpackage():
     code = (
-        "import flowgraph as fg, flowgraph.assess.verdict, flowgraph.report\n"
-        "import flowgraph.assess.nullmodel\n"
-        "from flowgraph.assess import assess\n"
+        "import flowgraph as fg, flowgraph.assessment.verdict, flowgraph.report\n"
+        "import flowgraph.assessment.nullmodel\n"
+        "from flowgraph.assessment import assess\n"
         "print(callable(fg.assess), fg.assess is assess, type(fg.Thresholds()).__name__)"
     )
     assert _in_fresh_interpreter(code) == "True True Thresholds"
@@ -37,7 +37,7 @@ def test_reading_and_graph_building_do_not_import_the_analysis_stack():
         "import flowgraph\n"
         "from flowgraph.graph import build_graph\n"
         "from flowgraph.read import read_flows\n"
-        "heavy = ['sklearn', 'scipy', 'matplotlib', 'flowgraph.assess', 'flowgraph.report', 'pyspark']\n"
+        "heavy = ['sklearn', 'scipy', 'matplotlib', 'flowgraph.assessment', 'flowgraph.report', 'pyspark']\n"
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
     assert _in_fresh_interpreter(code) == "[]"

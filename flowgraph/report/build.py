@@ -361,7 +361,7 @@ def build_report(
     Parameters
     ----------
     assessment : Assessment or mapping
-        Anything with ``.to_dict()`` (``flowgraph.assess.Assessment``) or the
+        Anything with ``.to_dict()`` (``flowgraph.assessment.Assessment``) or the
         dict itself.  All of its keys are copied to the report.
     graph : ServiceGraph
         The analysed graph: its ``quality`` dict becomes ``data_quality`` and its

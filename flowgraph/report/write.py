@@ -97,7 +97,7 @@ def write_report(
     Parameters
     ----------
     assessment : Assessment or mapping
-        ``flowgraph.assess.assess(graph)`` result (anything with ``.to_dict()``)
+        ``flowgraph.assessment.assess(graph)`` result (anything with ``.to_dict()``)
         or the dict itself.
     graph : ServiceGraph
         The analysed graph (edges = evidence for exceptions; ``quality`` =

@@ -8,7 +8,7 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from flowgraph.assess import (
+from flowgraph.assessment import (
     ROLES,
     classify_role,
     community_table,

@@ -8,7 +8,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from flowgraph.assess import (
+from flowgraph.assessment import (
     NullModelResult,
     degree_preserving_rewire,
     null_model_test,

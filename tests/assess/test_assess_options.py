@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from _assess_helpers import planted_graph, service_graph_from_nx
 
-from flowgraph.assess import Thresholds, assess
+from flowgraph.assessment import Thresholds, assess
 from flowgraph.exceptions import ConfigError
 from flowgraph.graph import ServiceGraph
 

@@ -10,7 +10,7 @@ import pytest
 from _assess_helpers import add_hubs, node_name, planted_graph, service_graph_from_nx
 from sklearn.metrics import normalized_mutual_info_score
 
-from flowgraph.assess import METRIC_KEYS, VERDICTS, Assessment, assess
+from flowgraph.assessment import METRIC_KEYS, VERDICTS, Assessment, assess
 
 SETTINGS = {"n_seeds": 8, "n_null": 12, "secondary_seeds": 3, "secondary_null": 5}
 MIXING = (0.05, 0.15, 0.28, 0.42, 0.55, 0.70)

@@ -6,7 +6,7 @@ import networkx as nx
 import pytest
 from _assess_helpers import add_hubs, node_name, planted_graph, service_graph_from_nx
 
-from flowgraph.assess import (
+from flowgraph.assessment import (
     Thresholds,
     assess,
     compare_declared,

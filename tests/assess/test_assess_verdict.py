@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from flowgraph.assess import VERDICTS, Thresholds, VerdictInputs, decide_verdict
+from flowgraph.assessment import VERDICTS, Thresholds, VerdictInputs, decide_verdict
 from flowgraph.exceptions import ConfigError
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from flowgraph import synth
-from flowgraph.assess import assess
+from flowgraph.assessment import assess
 from flowgraph.exceptions import InputError
 from flowgraph.graph.build import build_graph
 from flowgraph.spark import build_graph_spark, edges

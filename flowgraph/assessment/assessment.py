@@ -9,7 +9,7 @@ the choices):
 2. **First pass + shared zone.**  Communities of the workload graph (best of
    ``sweep_seeds`` seeds at ``resolution`` or 1.0) give reach, community
    reach and participation; shared services are carved out
-   (:mod:`flowgraph.assess.shared`).
+   (:mod:`flowgraph.assessment.shared`).
 3. **Resolution sweep** on the carved graph (``sweep_seeds`` seeds per
    point) and choice of the most stable non-trivial resolution, unless the
    caller fixes it.
@@ -22,7 +22,7 @@ the choices):
 7. The same on the graph **including** the shared zone (its own partition)
    and with **other weights** (``connections``; cheaper: ``secondary_seeds``
    seeds and ``secondary_null`` rewirings at the chosen resolution).
-8. **Verdict** (:mod:`flowgraph.assess.verdict`).
+8. **Verdict** (:mod:`flowgraph.assessment.verdict`).
 
 Speed: python-louvain is pure Python (≈ 6.5 s per run on 10,000 services
 and 50,000 edges).  With the default ``algorithm="louvain"`` and

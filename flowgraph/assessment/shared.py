@@ -57,7 +57,7 @@ __all__ = ["SharedService", "SharedZone", "shared_service_scores", "detect_share
 SHARED_THRESHOLD_FIELDS = ("shared_reach", "shared_community_reach", "shared_participation",
                            "shared_min_communities", "shared_min_degree", "shared_degree_factor",
                            "max_shared_share", "warn_shared_share")
-"""The :class:`~flowgraph.assess.Thresholds` fields used for the shared zone."""
+"""The :class:`~flowgraph.assessment.Thresholds` fields used for the shared zone."""
 
 
 @dataclass(frozen=True)
