@@ -44,13 +44,16 @@ from .streams import (
 from .summary import ReadSummary
 from .text import Layout, default_layout, read_text
 
-__all__ = ["FlowScan", "scan_flows", "read_flows", "summarize_flows", "PROVENANCE_SCHEMA"]
+__all__ = ["ABSENT_KEY", "FlowScan", "scan_flows", "read_flows", "summarize_flows", "PROVENANCE_SCHEMA"]
 
 PROVENANCE_SCHEMA = pa.schema([
     pa.field("_file", pa.dictionary(pa.int32(), pa.string())),
     pa.field("_line", pa.int64()),
 ])
 """The two provenance columns appended when ``provenance=True``."""
+
+ABSENT_KEY = b"flowgraph.absent"
+"""Schema-metadata key of a widened batch: comma-separated columns its file does not have."""
 
 JSON_MAX_LINE = 64 << 20
 """Longest JSON line (a subscription envelope can hold thousands of events)."""
@@ -292,6 +295,7 @@ class FlowScan:
         names = narrow.schema.names
         index = {name: i for i, name in enumerate(names)}
         arrays = []
+        absent = []
         for f in self.schema:
             if f.name == "_file":
                 arrays.append(self._file_array(path, n))
@@ -299,12 +303,17 @@ class FlowScan:
                 arrays.append(narrow.column(index[f.name]))
             else:
                 arrays.append(self._nulls.get(f.type, n))
+                if f.name != "_line":
+                    absent.append(f.name)
         schema = self.schema
+        if absent:
+            # absent is not null: say which projected columns this file does not have
+            schema = schema.with_metadata({ABSENT_KEY: ",".join(absent).encode()})
         if self._columns is None:
             extras = [name for name in names if name not in _CANONICAL_TYPES and name != "_line"]
             if extras:
                 arrays.extend(narrow.column(index[name]) for name in extras)
-                schema = pa.schema([*schema, *(pa.field(name, pa.string()) for name in extras)])
+                schema = pa.schema([*schema, *(pa.field(name, pa.string()) for name in extras)], metadata=schema.metadata)
         return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:

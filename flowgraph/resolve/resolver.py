@@ -310,6 +310,11 @@ class Resolver:
         """
         as_names = bool(names)
         names = set(batch.schema.names)
+        meta = batch.schema.metadata or {}
+        absent = meta.get(b"flowgraph.absent")
+        if absent:
+            # a column the file does not have (e.g. TGW logs have no action) is absent, not null
+            names -= set(absent.decode().split(","))
 
         def col(name):
             return batch.column(name) if name in names else None
