@@ -112,7 +112,8 @@ def run(mode: str, logs: Path, inv: Path, out: Path) -> dict:
                        capture_output=True, text=True)
     if p.returncode != 0:
         return {"error": (p.stderr.strip().splitlines() or ["failed"])[-1]}
-    return json.loads(p.stdout.strip().splitlines()[-1])
+    last = p.stdout.strip().splitlines()[-1]
+    return json.loads(last[last.rindex('{"records"'):])  # a stray progress bar may share the line
 
 
 def report(size: int, logs: Path, inv: Path, modes: list[str]) -> None:
