@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -33,7 +34,63 @@ from ..resolve.resolver import RESOLVER_INPUT_COLUMNS
 from .aggregate import aggregate
 from .service_graph import ServiceGraph
 
-__all__ = ["build_graph", "graph_from_batches", "to_epoch_seconds"]
+__all__ = ["build_graph", "graph_from_batches", "to_epoch_seconds", "WindowStats"]
+
+
+class WindowStats:
+    """Running figures of the records actually analysed (kept by the resolver, in the window).
+
+    Feeds the ``ServiceGraph.quality`` keys ``time_span_seconds``, ``window`` and
+    ``unmapped_share`` (contract shared with the assessment, CLI and report).
+    ``unknown`` counts accepted records with at least one end of class ``unknown``.
+
+    >>> w = WindowStats(since=100, until=200)
+    >>> w.add_arrays(np.array([90, 150]), np.array([300, 160]), np.array([True, True]), np.array([3, 0]))
+    >>> w.first, w.last, w.unmapped_share
+    (100, 200, 0.5)
+    """
+
+    def __init__(self, since: int | None = None, until: int | None = None) -> None:
+        self.since, self.until = since, until
+        self.first: int | None = None
+        self.last: int | None = None
+        self.records = 0
+        self.accepted = 0
+        self.unknown = 0
+
+    def add_arrays(self, t_start: np.ndarray, t_end: np.ndarray, accept: np.ndarray, rec_class: np.ndarray) -> None:
+        """Add one batch: start/end seconds, accept flags, least-known class (3 = unknown) per record."""
+        n = len(t_start)
+        if n == 0:
+            return
+        self.records += n
+        lo, hi = int(t_start.min()), int(t_end.max())
+        if self.since is not None:
+            lo = max(lo, self.since)
+        if self.until is not None:
+            hi = min(hi, self.until)
+        self.first = lo if self.first is None else min(self.first, lo)
+        self.last = hi if self.last is None else max(self.last, hi)
+        self.accepted += int(accept.sum())
+        self.unknown += int((accept & (rec_class == 3)).sum())
+
+    def add_totals(self, first, last, records: int, accepted: int, unknown: int) -> None:
+        """Add figures computed elsewhere (the Spark engine's SQL); ``first``/``last`` unclipped."""
+        if records:
+            self.add_arrays(np.array([first]), np.array([last]), np.zeros(1, bool), np.zeros(1, np.int64))
+            self.records += int(records) - 1
+            self.accepted += int(accepted)
+            self.unknown += int(unknown)
+
+    @property
+    def unmapped_share(self) -> float:
+        """Share of accepted in-window records with at least one ``unknown`` end."""
+        return round(self.unknown / self.accepted, 6) if self.accepted else 0.0
+
+    def window(self, records_outside: int) -> dict:
+        """The ``window`` quality entry."""
+        return {"since": self.since, "until": self.until, "first": self.first, "last": self.last,
+                "records_in_window": int(self.records), "records_outside_window": int(records_outside)}
 
 
 def to_epoch_seconds(value: int | float | str | datetime | pd.Timestamp | None) -> int | None:
@@ -77,18 +134,43 @@ def graph_from_batches(
     resolver = Resolver(_as_inventory(inventory), ip_ranges=ip_ranges, internet=internet,
                         since=to_epoch_seconds(since), until=to_epoch_seconds(until))
 
+    stats = WindowStats(resolver.since, resolver.until)
+    kinds = np.zeros(0, dtype=np.int64)
+
     def resolved() -> Iterator[pa.RecordBatch]:
+        nonlocal kinds
         for b in batches:
             out = resolver.resolve(b)
+            if out.num_rows:
+                if len(kinds) != len(resolver._node_kind):
+                    kinds = np.array(resolver._node_kind, dtype=np.int64)
+                src = out.column("src_node").to_numpy()
+                dst = out.column("dst_node").to_numpy()
+                stats.add_arrays(out.column("t_start").to_numpy(), out.column("t_end").to_numpy(),
+                                 out.column("accept").to_numpy(zero_copy_only=False),
+                                 np.maximum(kinds[src], kinds[dst]))
             if progress is not None:
                 progress(b.num_rows)
             yield out
 
     agg = aggregate(resolved(), session_gap=session_gap, memory_limit=memory_limit)
-    return _assemble(agg, resolver, read_summary)
+    return _assemble(agg, resolver, read_summary, stats)
 
 
-def _assemble(agg, resolver: Resolver, read_summary) -> ServiceGraph:
+def _identity_source(resolver: Resolver) -> str:
+    """Where service identities came from: ``inventory``, ``capture``, both or ``none``.
+
+    ``capture`` is identity carried by the records themselves (a resolver that
+    sets ``capture_identity_records`` > 0, e.g. VM names in a cloud's logs).
+    """
+    inv = resolver.inventory
+    has_inv = inv is not None and (len(inv.entries) > 0 or len(getattr(inv, "enis", ())) > 0)
+    has_cap = int(getattr(resolver, "capture_identity_records", 0) or 0) > 0
+    return {(True, True): "inventory+capture", (True, False): "inventory",
+            (False, True): "capture", (False, False): "none"}[(has_inv, has_cap)]
+
+
+def _assemble(agg, resolver: Resolver, read_summary, stats: WindowStats | None = None) -> ServiceGraph:
     if callable(read_summary):
         read_summary = read_summary()
     if read_summary is not None and hasattr(read_summary, "to_dict"):
@@ -112,11 +194,16 @@ def _assemble(agg, resolver: Resolver, read_summary) -> ServiceGraph:
     quality["accepted_connections"] = int(edges["connections"].sum()) if len(edges) else 0
     if read_summary is not None:
         quality["read"] = read_summary
-        first, last = read_summary.get("first_start"), read_summary.get("last_end")
-        if first is not None and last is not None:
-            quality["time_span_seconds"] = int(last) - int(first)
-    if "time_span_seconds" not in quality and len(edges):
-        quality["time_span_seconds"] = int(edges["last_seen"].max() - edges["first_seen"].min())
+    if stats is None:  # callers without running figures: derive them from the tables
+        stats = WindowStats(resolver.since, resolver.until)
+        tables = [t for t in (edges, rejected) if len(t)]
+        if tables:
+            stats.add_totals(min(int(t["first_seen"].min()) for t in tables),
+                             max(int(t["last_seen"].max()) for t in tables), resolver.records_used, 0, 0)
+    quality["time_span_seconds"] = (int(stats.last) - int(stats.first)) if stats.first is not None else 0
+    quality["window"] = stats.window(resolver.records_outside_window)
+    quality["unmapped_share"] = stats.unmapped_share
+    quality["identity_source"] = _identity_source(resolver)
     return ServiceGraph(edges, nodes, rejected=rejected, quality=quality)
 
 

@@ -42,7 +42,7 @@ import pyarrow.compute as pc
 from .._optional import import_optional
 from ..exceptions import ConfigError, InputError
 from ..graph.aggregate import Aggregation, _direction_table
-from ..graph.build import _as_inventory, _assemble, to_epoch_seconds
+from ..graph.build import WindowStats, _as_inventory, _assemble, to_epoch_seconds
 from ..graph.service_graph import ServiceGraph
 from ..graph.sql import DIRECTION_SQL, EDGES_SQL, REJECTED_SQL, connections_sql
 from ..resolve.resolver import _KINDS, Resolver, _load_ip_ranges
@@ -63,6 +63,14 @@ TRAFFIC_SQL = """
 SELECT rec_class, COUNT(*) AS records, CAST(SUM(bytes) AS BIGINT) AS bytes FROM resolved GROUP BY rec_class
 """
 """Records and bytes by the least-known class of their endpoints (``traffic_by_class``)."""
+
+WINDOW_SQL = """
+SELECT MIN(t_start) AS first, MAX(t_end) AS last, COUNT(*) AS records,
+       SUM(CASE WHEN accept THEN 1 ELSE 0 END) AS accepted,
+       SUM(CASE WHEN accept AND rec_class = 3 THEN 1 ELSE 0 END) AS unknown
+FROM resolved
+"""
+"""Span and unmapped share of the analysed records (``window``, ``unmapped_share``)."""
 
 ADDRESSES_SQL = """
 SELECT node, COUNT(DISTINCT addr) AS addresses
@@ -333,8 +341,9 @@ def _run(spark, source, plan, cfg, shipped, files_df, run, inv, since_s, until_s
                 REJECTED_SQL + " ORDER BY source, destination, port, protocol")).to_pandas())
             f_traffic = pool.submit(lambda: _to_arrow(spark.sql(TRAFFIC_SQL)).to_pylist())
             f_nodes = pool.submit(lambda: _to_arrow(spark.sql(ADDRESSES_SQL)).to_pylist())
+            f_window = pool.submit(lambda: _to_arrow(spark.sql(WINDOW_SQL)).to_pylist())
             (edges_t, direction), rejected_t = f_edges.result(), f_rejected.result()
-            traffic, per_node = f_traffic.result(), f_nodes.result()
+            traffic, per_node, window = f_traffic.result(), f_nodes.result(), f_window.result()[0]
     finally:
         for view in ("connections", "resolved"):
             spark.catalog.dropTempView(view)
@@ -351,7 +360,10 @@ def _run(spark, source, plan, cfg, shipped, files_df, run, inv, since_s, until_s
     if resolution.records_used != used:  # every record's nodes must have found their ids
         raise RuntimeError(f"Spark engine: {used - resolution.records_used} resolved records lost their node id")
     agg = Aggregation(edges=_ints(edges_t), rejected=_ints(rejected_t), direction=direction)
-    return _assemble(agg, resolution, read)
+    stats = WindowStats(since_s, until_s)
+    stats.add_totals(window["first"], window["last"], int(window["records"] or 0),
+                     int(window["accepted"] or 0), int(window["unknown"] or 0))
+    return _assemble(agg, resolution, read, stats)
 
 
 def _unlisted_files(plan: _Plan, infos: list[dict], cfg: TaskConfig):

@@ -38,7 +38,8 @@ def assert_same_graph(local, spark_graph, *, same_order: bool = True) -> None:
     ql, qs = dict(local.quality), dict(spark_graph.quality)
     for key in ("traffic_by_class", "direction_methods", "unresolved_direction_share", "records_resolved",
                 "records_without_address", "records_outside_window", "accepted_connections",
-                "rejected_records", "distinct_addresses", "inventory", "time_span_seconds"):
+                "rejected_records", "distinct_addresses", "inventory", "time_span_seconds", "window",
+                "unmapped_share", "identity_source"):
         assert ql.get(key) == qs.get(key), key
     assert set(ql) == set(qs)
     rl, rs = ql["read"], qs["read"]
