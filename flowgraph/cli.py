@@ -3,8 +3,9 @@
 Each subcommand is added by an ``_add_<name>(subparsers)`` function that
 registers its arguments and sets ``func`` to a ``_run_<name>(args) -> int``
 handler; :func:`main` dispatches.  Exit codes: 0 success, 2 bad usage
-(argparse), 3 unusable input or configuration (one sentence on stderr, never
-a traceback).
+(argparse: unknown option, missing or unparsable value), 3 unusable input or
+configuration, a missing extra, or any unexpected failure (one sentence on
+stderr, never a traceback; ``--debug`` shows it).
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "VPC flow logs -> service graph -> communities -> verdict.",
     )
     parser.add_argument("--version", action="version", version=f"flowgraph {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the Python traceback of an unexpected failure")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_inspect(subparsers)
     from ._cli_analyze import add_analyze
@@ -103,16 +106,38 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return args.func(args)
-    except (ConfigError, MissingDependencyError) as exc:  # a bad option or a missing extra
-        print(f"flowgraph: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except FlowgraphError as exc:
-        print(f"flowgraph: error: {exc}", file=sys.stderr)
+    except BrokenPipeError:  # `flowgraph inspect --json | head`: the reader left; not an error
+        _silence_stdout()
+        return EXIT_OK
+    except (ConfigError, MissingDependencyError, FlowgraphError) as exc:
+        _error(str(exc))
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("flowgraph: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # the top-level guard: one sentence, never a traceback
+        if getattr(args, "debug", False):
+            raise
+        what = str(exc).splitlines()[0][:200] if str(exc) else ""
+        _error(f"unexpected {type(exc).__name__}{': ' + what if what else ''} "
+               "(run with --debug for the traceback and please report it)")
+        return EXIT_INPUT
 
+
+def _error(message: str) -> None:
+    """Print ``flowgraph: error: <one sentence>`` on stderr."""
+    print(f"flowgraph: error: {' '.join(message.split())}", file=sys.stderr)
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at devnull so the interpreter's final flush cannot fail."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 if __name__ == "__main__":
     sys.exit(main())

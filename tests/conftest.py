@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,30 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 CONFORMANCE = REPO.parent / "shared" / "conformance"
 """The shared conformance corpus (``<repo>/../shared/conformance``); may be absent."""
+
+IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+"""Under CI (``CI=true``) the corpus must be there: its absence fails instead of skipping."""
+
+NO_CORPUS = (f"conformance corpus not found at {CONFORMANCE} (a clone without ../shared); "
+             "the suite's own records cover every format, and CI (CI=true) runs these tests")
+"""The one reason every corpus-based test skips with."""
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector):
+    """Turn "the corpus is absent" at a test module's import into a skip with :data:`NO_CORPUS`.
+
+    Some modules parametrise over the corpus manifest at import time; without
+    ``../shared`` they raise ``FileNotFoundError``.  Outside CI that is a skip
+    with one reason; under ``CI=true`` it stays a collection error.
+    """
+    report = yield
+    if report.failed and not IN_CI and isinstance(collector, pytest.Module):
+        if not CONFORMANCE.is_dir() and "FileNotFoundError: conformance corpus not found" in str(report.longrepr):
+            report.outcome = "skipped"
+            report.longrepr = (str(collector.path), 0, f"Skipped: {NO_CORPUS}")
+            report.result = []
+    return report
 
 
 def pytest_ignore_collect(collection_path: Path, config):
@@ -26,9 +51,16 @@ def pytest_ignore_collect(collection_path: Path, config):
 
 @pytest.fixture(scope="session")
 def conformance_dir() -> Path:
-    """Path of the conformance corpus (``../shared/conformance`` beside the repo; CI has it)."""
+    """Path of the conformance corpus (``../shared/conformance`` beside the repo).
+
+    Absent (a user's clone): the test skips with :data:`NO_CORPUS`.  Absent under
+    ``CI=true``: the test fails, so CI always proves the corpus tests ran.
+    """
     if not CONFORMANCE.is_dir():
-        pytest.fail(f"conformance corpus not found at {CONFORMANCE}: clone the repo beside ../shared")
+        if IN_CI:
+            pytest.fail(f"conformance corpus not found at {CONFORMANCE} and CI=true: "
+                        "CI must check out ../shared beside the repo")
+        pytest.skip(NO_CORPUS)
     return CONFORMANCE
 
 

@@ -111,8 +111,8 @@ def test_truncated_gzip_is_counted_in_the_report(tmp_path):
     assert any("truncated" in w for w in dq["warnings"])
 
 
-def test_bad_usage_exits_2(tmp_path):
+def test_bad_usage_exits_2_and_a_bad_config_file_exits_3(tmp_path):
     assert run("analyze").returncode == 2
     cfg = tmp_path / "cfg.yaml"
     cfg.write_text("seed: 1\nno_such_option: 3\n")
-    assert_one_sentence_error(run("analyze", str(SAMPLE / "logs"), "--config", str(cfg), "--out", str(tmp_path / "r")), 2)
+    assert_one_sentence_error(run("analyze", str(SAMPLE / "logs"), "--config", str(cfg), "--out", str(tmp_path / "r")), 3)
