@@ -130,10 +130,12 @@ def _styled(fn: Callable) -> Callable:
 
 
 def _community_labels(report: Mapping) -> dict[int, str]:
+    from .headline import zone_names  # the draft policy's zone names, unique per community
+
+    names = zone_names(report)
     out = {}
     for c in report.get("communities") or []:
-        dom = c.get("dominant_domain")
-        out[int(c["id"])] = f"C{int(c['id'])}" + (f" · {label(dom, 18)}" if dom else "")
+        out[int(c["id"])] = label(names.get(int(c["id"]), f"zone-{int(c['id'])}"), 22)
     return out
 
 
