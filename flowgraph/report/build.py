@@ -59,7 +59,7 @@ REQUIRED_TOP = (
     "schema_version", "verdict", "reasons", "metrics", "metrics_including_shared",
     "shared_services", "communities", "declared_domains", "data_quality", "parameters", "versions",
 )
-_RESERVED = ("schema_version", "generated_at", "tool", "inputs", "summary", "flows", "data_quality")
+_RESERVED = ("schema_version", "generated_at", "tool", "inputs", "summary", "flows", "data_quality", "headline")
 
 VERDICT_LABELS = {
     "feasible": "Feasible",
@@ -407,6 +407,10 @@ def build_report(
             report[key] = value
     report["flows"] = flow_summary
     report["data_quality"] = build_data_quality(getattr(graph, "quality", None))
+    from .headline import headline  # noqa: PLC0415 - headline imports policy, which imports build
+
+    h = headline(report)
+    report["headline"] = {**h, "zone_names": {str(k): v for k, v in h["zone_names"].items()}}
     for key, value in (extra or {}).items():
         if key in report:
             raise ValueError(f"extra section {key!r} would overwrite an existing report key")

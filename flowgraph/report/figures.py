@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import contextvars
 import io
 import logging
 import math
@@ -82,9 +83,21 @@ def label(text: object, max_len: int = 28) -> str:
     return s.replace("$", r"\$")
 
 
+_TARGET: contextvars.ContextVar = contextvars.ContextVar("flowgraph_plot_target", default=None)
+"""When set (by :mod:`flowgraph.plot`), figures draw into this matplotlib ``Axes`` instead of a new figure."""
+
+
 def _new(width: float, height: float, ncols: int = 1) -> tuple[MplFigure, list]:
     import matplotlib as mpl
 
+    target = _TARGET.get()
+    if target is not None:
+        if ncols == 1:
+            return target.figure, [target]
+        spec = target.get_subplotspec().subgridspec(1, ncols)
+        fig = target.figure
+        target.remove()
+        return fig, [fig.add_subplot(spec[0, i]) for i in range(ncols)]
     with mpl.rc_context(_RC):
         fig = MplFigure(figsize=(width, height), dpi=DPI, layout="constrained")
         FigureCanvasAgg(fig)
@@ -95,6 +108,8 @@ def _new(width: float, height: float, ncols: int = 1) -> tuple[MplFigure, list]:
 def _png(fig: MplFigure) -> bytes:
     import matplotlib as mpl
 
+    if _TARGET.get() is not None:  # drawing into the caller's axes: leave the figure to them
+        return b""
     buf = io.BytesIO()
     with mpl.rc_context(_RC):
         fig.savefig(buf, format="png", dpi=DPI, facecolor="white", metadata={"Software": None})
@@ -115,10 +130,12 @@ def _styled(fn: Callable) -> Callable:
 
 
 def _community_labels(report: Mapping) -> dict[int, str]:
+    from .headline import zone_names  # the draft policy's zone names, unique per community
+
+    names = zone_names(report)
     out = {}
     for c in report.get("communities") or []:
-        dom = c.get("dominant_domain")
-        out[int(c["id"])] = f"C{int(c['id'])}" + (f" · {label(dom, 18)}" if dom else "")
+        out[int(c["id"])] = label(names.get(int(c["id"]), f"zone-{int(c['id'])}"), 22)
     return out
 
 
@@ -405,6 +422,50 @@ def resolution_sweep(report: Mapping) -> Figure | None:
         _png(fig))
 
 
+# -- cost curve ------------------------------------------------------------------------
+@_styled
+def cost_curve(report: Mapping) -> Figure | None:
+    """Exceptions against isolation for each candidate partition, rewired null band shaded.
+
+    Drawn from ``report["cost_curve"]`` (``observed`` points: ``isolation``,
+    ``exception_rules``, ``rho``, ``chosen``; ``null_band``: ``isolation``,
+    ``rho_lo``, ``rho_hi``); ``None`` when the assessment has no cost curve.
+    """
+    cc = report.get("cost_curve") or {}
+    pts = [p for p in cc.get("observed") or [] if p.get("isolation") is not None and p.get("rho") is not None]
+    if not pts:
+        return None
+    pts = sorted(pts, key=lambda p: float(p["isolation"]))
+    fig, (ax,) = _new(9, 4.2)
+    band = sorted((b for b in cc.get("null_band") or []
+                   if None not in (b.get("isolation"), b.get("rho_lo"), b.get("rho_hi"))),
+                  key=lambda b: float(b["isolation"]))
+    if band:
+        ax.fill_between([float(b["isolation"]) for b in band], [float(b["rho_lo"]) for b in band],
+                        [float(b["rho_hi"]) for b in band], color=GREY, alpha=0.35,
+                        label="rewired graphs (null band)")
+    x = [float(p["isolation"]) for p in pts]
+    y = [float(p["rho"]) for p in pts]
+    ax.plot(x, y, "-o", color=BLUE, ms=4, lw=1.5, label="this estate, one point per partition")
+    chosen = [p for p in pts if p.get("chosen")]
+    for p in chosen:
+        ax.plot([float(p["isolation"])], [float(p["rho"])], "o", ms=10, mfc="none", mec=RED, mew=2,
+                label=f"chosen: {p.get('zones')} zones, {p.get('exception_rules')} exception rules")
+    ax.set_xlabel("isolation (share of services outside the largest zone)")
+    ax.set_ylabel("exceptions ρ (share of talking pairs)")
+    ax.set_title("What each extra zone costs in exceptions", fontsize=10)
+    ax.legend(fontsize=8, loc="upper left")
+    c = chosen[0] if chosen else None
+    return Figure(
+        "cost-curve", "Exceptions against isolation",
+        "Each blue point is one candidate partition (method and resolution): further right isolates "
+        "more, higher needs more exceptions. The grey band is the same curve on randomly rewired graphs; "
+        "a curve well below the band means real structure."
+        + (f" The circled point is the partition the verdict uses ({c.get('zones')} zones)." if c else ""),
+        f"Line chart of exceptions against isolation for {len(pts)} partitions with a null band.",
+        _png(fig))
+
+
 # -- 5. null model -----------------------------------------------------------------------
 @_styled
 def null_model(report: Mapping) -> Figure | None:
@@ -589,7 +650,7 @@ def traffic_by_class(report: Mapping) -> Figure | None:
 
 
 FIGURES: tuple[Callable[[Mapping], Figure | None], ...] = (
-    community_map, community_heatmap, community_exceptions, resolution_sweep, null_model,
+    community_map, community_heatmap, community_exceptions, cost_curve, resolution_sweep, null_model,
     shared_zone, declared_vs_detected, traffic_by_class,
 )
 """Figure functions in report order; each returns ``None`` when its data is absent."""

@@ -97,8 +97,9 @@ def template_context(report: Mapping, figures: Sequence[Figure]) -> dict:
     """
     m = report.get("metrics") or {}
     comms = sorted(report.get("communities") or [], key=lambda c: (-len(c.get("services") or []), c.get("id", 0)))
-    zone_names = {int(c["id"]): f"C{int(c['id'])}" + (f" · {c['dominant_domain']}" if c.get("dominant_domain") else "")
-                  for c in comms}
+    from .headline import zone_names as _zone_names  # one naming scheme: the draft policy's zones
+
+    zone_names = _zone_names(report)
     community_rows = []
     for c in comms:
         members = sorted(str(s) for s in c.get("services") or [])

@@ -30,6 +30,10 @@ from .html import _defined, _proto, template_context
 __all__ = ["md_escape", "render_markdown"]
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~$])")
+# GFM autolinks bare ``scheme://``, ``www.`` and e-mail addresses; a WORD JOINER (U+2060, invisible)
+# after the scheme / before ``.`` / before ``@`` breaks the pattern, so the text stays text.
+_AUTOLINK = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*)(:/)|(\bwww)(\.)|(@)")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def md_escape(value: Any) -> str:
@@ -38,7 +42,10 @@ def md_escape(value: Any) -> str:
         return ""
     text = str(value)
     text = " ".join(text.splitlines()) if ("\n" in text or "\r" in text) else text
+    text = _CONTROL.sub("\ufffd", text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _AUTOLINK.sub(lambda m: "\u2060".join(g for g in m.groups() if g is not None)
+                         if m.group(5) is None else "\u2060@", text)
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 

@@ -43,6 +43,7 @@ from ._util import as_assessment_dict
 from .build import build_report, validate_report
 from .figures import FIGURES, make_figures
 from .flows import classify_flows
+from .graph_export import annotated_graph, write_graph_json, write_graphml
 from .html import render_html
 from .markdown import render_markdown
 from .pdf import require_weasyprint, write_pdf
@@ -148,6 +149,7 @@ def write_report(
     exc_rows = report_csv.flow_rows(flows, "exception", report_csv.EXCEPTION_COLUMNS)
     shared_rows = report_csv.flow_rows(flows, "shared_zone", report_csv.FLOW_COLUMNS)
     external_rows = report_csv.flow_rows(flows, "external", report_csv.FLOW_COLUMNS)
+    annotated = annotated_graph(graph, report, flows)
 
     # -- write -------------------------------------------------------------------------
     out.mkdir(parents=True, exist_ok=True)
@@ -177,8 +179,8 @@ def write_report(
         external_rows, report_csv.FLOW_COLUMNS))
     files["policy.json"] = _text(out / "policy.json", policy_json(policy))
     files["policy.yaml"] = _text(out / "policy.yaml", policy_yaml(policy))
-    files["graph.graphml"] = _atomic(out / "graph.graphml", graph.to_graphml)
-    files["graph.json"] = _atomic(out / "graph.json", graph.to_json)
+    files["graph.graphml"] = _atomic(out / "graph.graphml", lambda p: write_graphml(annotated, p))
+    files["graph.json"] = _atomic(out / "graph.json", lambda p: write_graph_json(annotated, p))
     if pdf:
         files["report.pdf"] = _atomic(out / "report.pdf", lambda p: write_pdf(html, p))
     return files

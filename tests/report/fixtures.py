@@ -32,6 +32,7 @@ from flowgraph.graph import ServiceGraph
 SCRIPT_NAME = "<script>alert(1)</script>"
 FORMULA_NAME = '=HYPERLINK("x")'
 HOSTILE_DOMAIN = "ops<img src=x onerror=alert(2)>|$x$"
+CONTROL_NAME = "https://evil.example/a\x01b"  # a URL (must stay inert in Markdown) + a control char
 
 T0 = 1_714_521_600  # 2024-05-01T00:00:00Z
 DAY = 86_400
@@ -102,7 +103,8 @@ def _edge_table(rename: dict[str, str]) -> pd.DataFrame:
 
 def fake_graph(hostile: bool = False) -> ServiceGraph:
     """The fake estate as a :class:`ServiceGraph` (with a realistic ``quality`` dict)."""
-    rename = {"images": SCRIPT_NAME, "notifier": FORMULA_NAME} if hostile else {}
+    rename = ({"images": SCRIPT_NAME, "notifier": FORMULA_NAME, "session-cache": CONTROL_NAME}
+              if hostile else {})
     domains = {rename.get(k, k): v for k, v in DOMAINS.items()}
     if hostile:
         domains["search"] = HOSTILE_DOMAIN
@@ -157,7 +159,7 @@ def fake_assessment(g: ServiceGraph, verdict: str = "feasible_with_exceptions") 
     """A fake ``Assessment.to_dict()`` consistent with ``g``."""
     names = {n: n for n in DOMAINS}
     if SCRIPT_NAME in g.services:
-        names.update(images=SCRIPT_NAME, notifier=FORMULA_NAME)
+        names.update({"images": SCRIPT_NAME, "notifier": FORMULA_NAME, "session-cache": CONTROL_NAME})
     comm_of = {names[s]: cid for cid, ss in COMMUNITIES.items() for s in ss}
     shared = names[SHARED]
     members = set(comm_of)

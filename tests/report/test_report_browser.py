@@ -72,3 +72,23 @@ def test_report_renders_in_chromium(driver, written, tmp_path):
     shot = tmp_path / "report-full.png"
     assert driver.save_screenshot(str(shot))
     assert shot.stat().st_size > 50_000
+
+
+def test_report_at_390px_and_1400px(driver, written, tmp_path):
+    """No page-level horizontal scroll at phone width; caveats sit in the verdict card."""
+    from selenium.webdriver.common.by import By
+
+    _, files = written
+    shots = {}
+    for width in (1400, 390):
+        driver.set_window_size(width, 900)
+        driver.get(Path(files["report.html"]).resolve().as_uri())
+        inner = driver.execute_script("return window.innerWidth")
+        scroll = driver.execute_script("return document.documentElement.scrollWidth")
+        assert scroll <= inner, f"page scrolls horizontally at {width}px: {scroll} > {inner}"
+        caveats = driver.find_element(By.ID, "caveats")
+        assert caveats.is_displayed() and caveats.text
+        shot = tmp_path / f"report-{width}.png"
+        assert driver.save_screenshot(str(shot))
+        shots[width] = shot
+    assert all(p.stat().st_size > 10_000 for p in shots.values())
