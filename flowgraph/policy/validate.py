@@ -124,7 +124,8 @@ def learning_curve(policy: Mapping, source: Any, inventory: Any = None, *, since
     out = []
     t = start
     while t <= int(last):
-        gd = build_graph(source, inventory, since=t, until=t + day_seconds)
+        whole = t <= int(first) and int(last) < t + day_seconds
+        gd = g if whole else build_graph(source, inventory, since=t, until=t + day_seconds)
         r = validate_graph(policy, gd)
         keys = set(map(tuple, r.blocked[["client", "server", "server_port", "protocol"]].astype(str).to_numpy()))
         new = keys - seen
