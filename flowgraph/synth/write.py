@@ -270,9 +270,12 @@ def write_sample(out_dir: str | Path = "data/sample", *, overwrite: bool = False
     >>> info["files"], info["records"]
     (864, 103511)
     """
+    from .security_groups import SAMPLE_SG_README, write_security_groups
+
     estate = sample_estate()
     info = write_estate(estate, out_dir, overwrite=overwrite)
-    (Path(out_dir) / "README.md").write_text(sample_readme(estate, info), encoding="utf-8")
+    write_security_groups(estate, out_dir)
+    (Path(out_dir) / "README.md").write_text(sample_readme(estate, info) + SAMPLE_SG_README, encoding="utf-8")
     return info
 
 
