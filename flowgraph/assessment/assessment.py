@@ -6,32 +6,32 @@ the choices):
 1. **Node classes.**  ``service`` nodes are workloads; ``aws-service`` nodes
    go to the shared zone; ``internet`` / ``unknown`` nodes are not
    workloads and are only counted as external edges.
-2. **First pass + shared zone.**  Communities of the workload graph (best of
-   ``sweep_seeds`` seeds at ``resolution`` or 1.0) give reach, community
-   reach and participation; shared services are carved out
-   (:mod:`flowgraph.assessment.shared`).
-3. **Resolution sweep** on the carved graph (``sweep_seeds`` seeds per
-   point) and choice of the most stable non-trivial resolution, unless the
-   caller fixes it.
-4. **Stability**: ``n_seeds`` runs of ``algorithm`` at the chosen
+2. **First pass + shared zone.**  Communities of the workload graph at
+   γ = 1 give the direction-aware caller scores; shared services are carved
+   out (:mod:`flowgraph.assessment.shared`).  Workloads with no talking
+   pair left (idle, only-shared, only-external) are listed, not zoned.
+3. **Trade-off curve** (:mod:`flowgraph.assessment.tradeoff`): candidate
+   zonings over an extended resolution grid, each with its isolation and
+   exceptions; the operating zoning is read off the curve unless the
+   caller fixes the resolution.
+4. **Stability**: ``n_seeds`` runs of ``algorithm`` at the operating
    resolution; the best-modularity run is *the* partition.
-5. **Null model**: ``n_null`` degree-preserving rewirings through the same
-   pipeline (best of ``null_seeds`` seeds); z-scores and p-values.
-6. **Metrics**: μ, ρ, rules, concentration, per-community and per-service
-   tables, declared domains.
-7. The same on the graph **including** the shared zone (its own partition)
-   and with **other weights** (``connections``; cheaper: ``secondary_seeds``
-   seeds and ``secondary_null`` rewirings at the chosen resolution).
+5. **Evidence and uncertainty**: ``n_null`` degree-preserving rewirings
+   (z-scores), the curve on ``band_null`` rewirings (null band), and an
+   edge bootstrap (``n_bootstrap`` resamples) for intervals of μ, ρ and
+   isolation.
+6. **Metrics**: μ, ρ, isolation, rules, concentration, per-community and
+   per-service tables, declared domains.
+7. The same on the graph **including** the shared zone and with **other
+   weights** (cheaper: ``secondary_seeds`` seeds, ``secondary_null``
+   rewirings at the operating resolution).
 8. **Verdict** (:mod:`flowgraph.assessment.verdict`).
 
-Speed: python-louvain is pure Python (≈ 6.5 s per run on 10,000 services
-and 50,000 edges).  With the default ``algorithm="louvain"`` and
-``fast_repeats=True``, the many *repeated* runs — first pass, sweep, null
-model, including-shared and other-weight runs — use igraph's
-``community_multilevel``, the same Louvain algorithm in C, when igraph is
-installed (``leiden`` extra); the partition itself and its seed stability
-always come from python-louvain.  ``parameters["repeated_runs_algorithm"]``
-records what ran.
+One engine per step: with the default ``algorithm="leiden"`` every run is
+leidenalg (a core dependency).  With ``algorithm="louvain"`` (python-louvain,
+pure Python) and ``fast_repeats=True`` the repeated runs use igraph's
+``community_multilevel``, the same Louvain algorithm in C;
+``parameters["repeated_runs_algorithm"]`` records what ran.
 """
 
 from __future__ import annotations
@@ -57,7 +57,6 @@ from flowgraph.communities._parallel import Workers, effective_jobs
 from flowgraph.communities.detect import _check_seed, algorithm_engine, check_algorithm
 from flowgraph.communities.partition import Partition
 from flowgraph.communities.stability import (
-    DEFAULT_RESOLUTIONS,
     StabilityResult,
     SweepResult,
     stability_on_arrays,
@@ -76,8 +75,17 @@ from .metrics import (
     rho_of,
 )
 from .nullmodel import NullModelResult, null_on_arrays
-from .shared import SharedZone, classify_shared, scores_on_arrays
-from .verdict import Reason, Thresholds, VerdictInputs, decide_verdict
+from .shared import SharedZone, _combined_scores, classify_shared, scores_on_arrays
+from .tradeoff import (
+    TRADEOFF_RESOLUTIONS,
+    TradeOff,
+    Uncertainty,
+    bootstrap_on_arrays,
+    candidate_of,
+    null_band_on_arrays,
+    tradeoff_on_arrays,
+)
+from .verdict import Reason, Thresholds, VerdictInputs, borderline_sides, decide_verdict
 
 __all__ = ["Assessment", "assess", "METRIC_KEYS"]
 
@@ -90,6 +98,7 @@ METRIC_KEYS: tuple[str, ...] = (
     "cross_ratio_null_mean", "cross_ratio_null_sd", "cross_ratio_zscore",
     "stability_ari", "stability_ami",
     "weak_communities_share", "strong_communities_share", "split_communities",
+    "isolation", "largest_zone_share",
 )
 """Keys of ``Assessment.to_dict()["metrics"]`` (and ``metrics_including_shared``)."""
 
@@ -168,9 +177,10 @@ class _Evaluation:
 
 def _evaluate(arrays: GraphArrays, binary: GraphArrays, conn: GraphArrays, stab: StabilityResult,
               null: NullModelResult, edges: pd.DataFrame, weight: str,
-              thresholds: Thresholds) -> _Evaluation:
+              thresholds: Thresholds, n_shared: int = 0) -> _Evaluation:
     part = stab.best
     labels = part.labels(arrays.nodes) if arrays.n else np.zeros(0, dtype=np.int64)
+    cand = candidate_of(binary, labels, part.resolution or 1.0, n_shared, thresholds)
     nodes = node_figures(arrays, labels)
     comm = _community_frame(arrays, labels, nodes=nodes)
     svc = _service_frame(arrays, labels, nodes=nodes)
@@ -208,11 +218,14 @@ def _evaluate(arrays: GraphArrays, binary: GraphArrays, conn: GraphArrays, stab:
         "weak_communities_share": float(weak.mean()) if len(weak) else float("nan"),
         "strong_communities_share": float(strong.mean()) if len(strong) else float("nan"),
         "split_communities": part.split_communities,
+        "isolation": cand.isolation,
+        "largest_zone_share": cand.largest_zone_share,
     }
     mu_verdict = {"binary": mu_edges, "connections": mu_conn}.get(weight, mu_weight)
     inputs = VerdictInputs(
         services=arrays.n, edges=binary.m, communities=int(active.sum()), mu=mu_verdict,
-        modularity_z=null.modularity_zscore, stability_ari=stab.ari,
+        isolation=cand.isolation, largest_zone_share=cand.largest_zone_share, eligible=cand.eligible,
+        no_zoning=cand.why_not, modularity_z=null.modularity_zscore, stability_ari=stab.ari,
         all_weak=bool(weak.all()) if len(weak) else True,
         weak_share=metrics["weak_communities_share"], strong_share=metrics["strong_communities_share"],
         concentration=conc, split_communities=part.split_communities,
@@ -254,7 +267,16 @@ class Assessment:
     thresholds: Thresholds
     quality: dict[str, Any]
     partition_including_shared: Partition | None = None
+    tradeoff: TradeOff | None = None
+    uncertainty: Uncertainty | None = None
+    borderline: tuple[str, ...] = ()
+    unassigned: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["reason"]))
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def abstained(self) -> bool:
+        """True when the estate is too small to tell zones from chance (the figures are still shown)."""
+        return any(r.code == "too_small" and r.effect == "fail" for r in self.reasons)
 
     @property
     def shared_services(self) -> list[str]:
@@ -279,7 +301,7 @@ class Assessment:
                 "service": str(name), "community": None if pd.isna(row["community"]) else int(row["community"]),
                 "shared": bool(row["shared"]), "kind": row["kind"], "domain": row["domain"],
                 "degree": int(row["degree"]), "mu": row["mu"], "participation": row["participation"],
-                "within_z": row["within_z"], "role": row["role"]})
+                "within_z": row["within_z"], "role": row["role"], "status": row["status"]})
         rules = [{k: (None if pd.isna(v) else int(v)) for k, v in r.items()}
                  for r in self.exception_rules.to_dict("records")]
         out = {
@@ -303,10 +325,28 @@ class Assessment:
             "chosen_resolution": self.sweep.chosen_resolution,
             "resolution_choice": self.sweep.choice,
             "null_model": self.null_model.to_dict(),
+            "tradeoff": None if self.tradeoff is None else self.tradeoff.to_dict(),
+            "cost_curve": self._cost_curve(),
+            "uncertainty": None if self.uncertainty is None else self.uncertainty.to_dict(),
+            "borderline": list(self.borderline),
+            "abstained": self.abstained,
+            "unassigned_services": [{"service": str(k), "reason": str(v)}
+                                    for k, v in self.unassigned["reason"].items()],
             "parameters": self.parameters,
             "versions": self.versions,
         }
         return json_safe(out)
+
+    def _cost_curve(self) -> dict[str, Any] | None:
+        if self.tradeoff is None:
+            return None
+        observed = [{"resolution": c.resolution, "zones": c.communities, "isolation": c.isolation,
+                     "rho": c.rho, "mu": c.mu, "eligible": c.eligible, "chosen": c.chosen,
+                     "exception_rules": self.metrics["exception_rules"] if c.chosen else None}
+                    for c in self.tradeoff.candidates]
+        band = [{"resolution": b["resolution"], "isolation": b["isolation_median"], "rho_lo": b["rho_low"],
+                 "rho_hi": b["rho_high"], "rho_median": b["rho_median"]} for b in self.tradeoff.null_band]
+        return {"observed": observed, "null_band": band, "choice": self.tradeoff.choice}
 
     def to_json(self, path: str | Path | None = None, *, indent: int | None = 1) -> str:
         """:meth:`to_dict` as JSON text, written to ``path`` when given."""
@@ -406,14 +446,14 @@ def assess(
     resolution: float | None = None,
     n_seeds: int = 20,
     n_null: int = 50,
-    algorithm: str = "louvain",
+    algorithm: str = "leiden",
     weight: str = "binary",
     shared_services: Iterable[str] = (),
     detect_shared: bool = True,
     thresholds: Thresholds | None = None,
     quality: dict | None = None,
     progress: Progress | None = None,
-    resolutions: Sequence[float] = DEFAULT_RESOLUTIONS,
+    resolutions: Sequence[float] = TRADEOFF_RESOLUTIONS,
     sweep_seeds: int = 5,
     null_seeds: int | None = None,
     secondary_seeds: int = 5,
@@ -421,6 +461,8 @@ def assess(
     swaps_per_edge: float = 10.0,
     fast_repeats: bool = True,
     n_jobs: int | None = None,
+    band_null: int | None = None,
+    n_bootstrap: int | None = None,
 ) -> Assessment:
     """Can this estate be split into strictly segmented domains?  Verdict with evidence.
 
@@ -432,15 +474,15 @@ def assess(
         Seed of every random step (detection seeds ``seed, seed + 1, …``;
         rewiring seeds derived from it).
     resolution : float, optional
-        Fix the modularity resolution; by default the resolution sweep picks
-        the most stable non-trivial one.
+        Fix the modularity resolution; by default the operating zoning is
+        read off the trade-off curve.
     n_seeds : int
         Seeds for the stability of the final partition (default 20).
     n_null : int
         Degree-preserving rewired graphs for the significance test (default 50).
     algorithm : str
-        Community algorithm (default python-louvain ``"louvain"``); see
-        :func:`flowgraph.communities.detect_communities`.
+        Community algorithm (default ``"leiden"``: leidenalg, modularity with
+        resolution); see :func:`flowgraph.communities.detect_communities`.
     weight : {"binary", "connections", "log_bytes", "bytes"}
         Primary edge weight (default ``binary``: one per talking pair).
     shared_services : iterable of str
@@ -456,7 +498,8 @@ def assess(
     progress : callable, optional
         ``progress(step, done, total)``, e.g. for a progress bar.
     resolutions : sequence of float
-        Resolution grid of the sweep.
+        Base resolution grid of the trade-off curve (extended ×2 while the
+        number of zones keeps changing).
     sweep_seeds : int
         Seeds per sweep point and for the first pass (default 5).
     null_seeds : int, optional
@@ -476,6 +519,12 @@ def assess(
         Worker processes for the repeated runs (results do not depend on
         it).  Default: every available core when the analysed graph has at
         least 20,000 edges, otherwise 1.
+    band_null : int, optional
+        Rewirings for the null band of the trade-off curve (default 5, or 2
+        above 20,000 edges).
+    n_bootstrap : int, optional
+        Edge-bootstrap resamples for the intervals (default 50, or 20 above
+        20,000 edges; below 2: no interval).
 
     Returns
     -------
@@ -515,51 +564,71 @@ def assess(
     external_nodes = {"internet": nc.internet, "unknown": nc.unknown, "edges": ext_edges}
     timings["graphs"] = perf_counter() - t
 
-    # 2. first pass and shared zone --------------------------------------------------------
+    # 2. first pass and shared zone (direction-aware) ---------------------------------------
     t = perf_counter()
-    first_res = float(resolution) if resolution is not None else 1.0
     pre_bin = fb.subgraph(nc.pre_nodes)
-    zone = _shared_zone(full[weight].subgraph(nc.workloads), pre_bin, nc, detect=detect_shared,
-                        allow_list=shared_services, algorithm=repeat_alg, resolution=first_res,
+    zone = _shared_zone(full[weight].subgraph(nc.workloads), pre_bin, graph.edges, nc,
+                        detect=detect_shared, allow_list=shared_services, algorithm=repeat_alg,
                         n_seeds=min(sweep_seeds, n_seeds), seed=seed, weight=weight, thresholds=th,
                         progress=progress)
     zone_set = set(zone.services)
-    carved_nodes = [n for n in nc.workloads if n not in zone_set]
-    carved_graph = graph.drop(sorted(zone_set | external))
-    A = full[weight].subgraph(carved_nodes)
-    A_bin = fb.subgraph(carved_nodes)
-    A_conn = full["connections"].subgraph(carved_nodes)
+    carved = [n for n in nc.workloads if n not in zone_set]
+    deg = dict(zip(fb.subgraph(carved).nodes, fb.subgraph(carved).degree().tolist(), strict=True))
+    zoned = [n for n in carved if deg.get(n, 0) > 0]
+    unassigned = _unassigned(carved, deg, zone_set, external, fb)
+    carved_graph = graph.drop(sorted(zone_set | external | set(unassigned.index)))
+    A = full[weight].subgraph(zoned)
+    A_bin = fb.subgraph(zoned)
+    A_conn = full["connections"].subgraph(zoned)
+    n_zone = len(zone.entries)
     jobs = effective_jobs(n_jobs, A.m)
-    k_null = null_seeds if null_seeds is not None else (3 if A.m <= LARGE_GRAPH_EDGES else 1)
+    large = A.m > LARGE_GRAPH_EDGES
+    k_null = null_seeds if null_seeds is not None else (1 if large else 3)
     s_seeds, s_null = min(secondary_seeds, n_seeds), min(secondary_null, n_null)
+    n_band = band_null if band_null is not None else (2 if large else 5)
+    n_boot = n_bootstrap if n_bootstrap is not None else (20 if large else 50)
     timings["first_pass"] = perf_counter() - t
 
     with Workers(jobs) as workers:
-        # 3. sweep -------------------------------------------------------------------------------
+        # 3. the trade-off curve and its operating point ------------------------------------
         t = perf_counter()
         cache_a: dict = {}
-        sweep = sweep_on_arrays(A, resolutions=resolutions, n_seeds=sweep_seeds, algorithm=repeat_alg,
-                                seed=seed, weight=weight, fixed_resolution=resolution, n_jobs=workers,
-                                progress=progress, cache=cache_a)
-        gamma = sweep.chosen_resolution
-        timings["sweep"] = perf_counter() - t
+        curve = tradeoff_on_arrays(A, n_shared=n_zone, algorithm=repeat_alg, seed=seed, n_seeds=sweep_seeds,
+                                   thresholds=th, resolutions=resolutions, fixed_resolution=resolution,
+                                   n_jobs=workers, cache=cache_a, progress=progress)
+        sweep = sweep_on_arrays(A, resolutions=curve.resolutions, n_seeds=sweep_seeds, algorithm=repeat_alg,
+                                seed=seed, weight=weight, n_jobs=workers, cache=cache_a)
+        gamma = curve.operating.resolution if curve.operating is not None else 1.0
+        sweep.chosen_resolution, sweep.choice = gamma, curve.choice
+        timings["tradeoff"] = perf_counter() - t
 
-        # 4. stability of the final partition (the default algorithm, n_seeds seeds) --------------
+        # 4. stability of the operating partition (the chosen algorithm, n_seeds seeds) ---------
         t = perf_counter()
         stab = stability_on_arrays(A, n_seeds=n_seeds, algorithm=algorithm, resolution=gamma, seed=seed,
-                                   weight=weight, n_jobs=workers, progress=progress, cache=cache_a)
+                                   weight=weight, n_jobs=workers, progress=progress,
+                                   cache=cache_a if algorithm == repeat_alg else None)
         timings["stability"] = perf_counter() - t
 
-        # 5. null model -------------------------------------------------------------------------------
+        # 5. evidence against degree-preserving rewirings, and the resampling interval ----------
         t = perf_counter()
         null = null_on_arrays(A, n_null=n_null, algorithm=repeat_alg, resolution=gamma, seed=seed,
                               n_seeds=k_null, swaps_per_edge=swaps_per_edge, n_jobs=workers,
                               progress=progress, cache=cache_a)
+        null_band_on_arrays(A, curve, n_null=n_band, seed=seed, swaps_per_edge=swaps_per_edge,
+                            thresholds=th, n_jobs=workers, progress=progress)
         timings["null_model"] = perf_counter() - t
+        t = perf_counter()
+        unc = bootstrap_on_arrays(A, algorithm=repeat_alg, resolution=gamma, seed=seed, n_boot=n_boot,
+                                  n_shared=n_zone, level=th.interval_level, n_jobs=workers, progress=progress)
+        timings["bootstrap"] = perf_counter() - t
 
         # 6. metrics ------------------------------------------------------------------------------------
         t = perf_counter()
-        main = _evaluate(A, A_bin, A_conn, stab, null, carved_graph.edges, weight, th)
+        main = _evaluate(A, A_bin, A_conn, stab, null, carved_graph.edges, weight, th, n_zone)
+        main.inputs.eligible = curve.operating is not None
+        main.inputs.no_zoning = _no_zoning(curve)
+        if unc is not None:
+            main.inputs.mu_interval = unc.mu
         domain_of = {str(k): (None if pd.isna(v) else str(v)) for k, v in graph.nodes["domain"].items()}
         declared = declared_on_arrays(A_bin, main.labels, [domain_of.get(str(n)) for n in A_bin.nodes])
         dominant = dominant_domains(main.partition, domain_of)
@@ -572,14 +641,15 @@ def assess(
         secondary = {"algorithm": repeat_alg, "resolution": gamma, "seed": seed, "n_seeds": s_seeds,
                      "n_null": s_null, "swaps_per_edge": swaps_per_edge, "workers": workers,
                      "thresholds": th}
+        pre_active = [n for n in nc.pre_nodes if n not in unassigned.index]
         pre_edges = graph.drop(sorted(external)).edges if external else graph.edges
-        incl = _secondary(full[weight].subgraph(nc.pre_nodes), pre_bin,
-                          full["connections"].subgraph(nc.pre_nodes), pre_edges, weight,
+        incl = _secondary(full[weight].subgraph(pre_active), fb.subgraph(pre_active),
+                          full["connections"].subgraph(pre_active), pre_edges, weight, n_shared=0,
                           progress=_prefixed(progress, "including-shared:"), **secondary)
         timings["including_shared"] = perf_counter() - t
         t = perf_counter()
-        others = {w: _secondary(full[w].subgraph(carved_nodes), A_bin, A_conn, carved_graph.edges, w,
-                                progress=_prefixed(progress, f"weight:{w}:"), **secondary)
+        others = {w: _secondary(full[w].subgraph(zoned), A_bin, A_conn, carved_graph.edges, w,
+                                n_shared=n_zone, progress=_prefixed(progress, f"weight:{w}:"), **secondary)
                   for w in weights if w != weight}
         timings["other_weights"] = perf_counter() - t
 
@@ -593,8 +663,9 @@ def assess(
     ordered = {k: by_weight[k] for k in ("binary", "connections") if k in by_weight}
     ordered.update({k: v for k, v in by_weight.items() if k not in ordered})
     sensitive = any(v["verdict"] != verdict for v in ordered.values())
-    reasons += _context_reasons(ordered, weight, verdict, zone, nc, ext_edges)
-    services_table = _services_table(nc, main, zone_set, pre_bin, fb, domain_of)
+    reasons += _context_reasons(ordered, weight, verdict, zone, nc, ext_edges, unassigned, curve)
+    services_table = _services_table(nc, main, zone_set, pre_bin, fb, domain_of, unassigned)
+    side = borderline_sides(main.inputs, th, verdict)
     timings["verdict_and_tables"] = perf_counter() - t
     timings["total"] = perf_counter() - t_start
 
@@ -605,12 +676,14 @@ def assess(
         "progress": progress is not None, "resolutions": [float(r) for r in resolutions],
         "sweep_seeds": sweep_seeds, "null_seeds": null_seeds, "secondary_seeds": secondary_seeds,
         "secondary_null": secondary_null, "swaps_per_edge": swaps_per_edge, "fast_repeats": fast_repeats,
-        "n_jobs": n_jobs,
+        "n_jobs": n_jobs, "band_null": band_null, "n_bootstrap": n_bootstrap,
         # derived settings
         "n_jobs_used": jobs, "null_seeds_used": k_null, "secondary_seeds_used": s_seeds,
-        "secondary_null_used": s_null, "engine": algorithm_engine(algorithm),
+        "secondary_null_used": s_null, "band_null_used": n_band, "n_bootstrap_used": n_boot,
+        "engine": algorithm_engine(algorithm),
         "repeated_runs_algorithm": repeat_alg, "repeated_runs_engine": algorithm_engine(repeat_alg),
-        "first_pass_resolution": first_res, "first_pass_communities": zone.first_pass_communities,
+        "first_pass_resolution": 1.0, "first_pass_communities": zone.first_pass_communities,
+        "resolutions_evaluated": curve.resolutions,
         "weights_evaluated": weights, "null_swaps_min": int(min(null.swaps)) if null.swaps else 0,
     }
     return Assessment(
@@ -619,7 +692,8 @@ def assess(
         external_nodes=external_nodes, partition=main.partition, communities_table=communities_table,
         services_table=services_table, exception_rules=main.rules, declared=declared, stability=stab,
         sweep=sweep, null_model=null, parameters=parameters, versions=_versions(["igraph", "leidenalg"]),
-        thresholds=th, quality=q, partition_including_shared=incl.partition, timings=timings)
+        thresholds=th, quality=q, partition_including_shared=incl.partition, tradeoff=curve,
+        uncertainty=unc, borderline=side, unassigned=unassigned, timings=timings)
 
 
 # -- steps of assess (internal) -------------------------------------------------------------------
@@ -659,30 +733,71 @@ def _prefixed(progress: Progress | None, prefix: str) -> Progress | None:
     return lambda step, done, total: progress(f"{prefix}{step}", done, total)
 
 
-def _shared_zone(workload_graph: GraphArrays, pre_bin: GraphArrays, nc: _NodeClasses, *, detect: bool,
-                 allow_list: list[str], algorithm: str, resolution: float, n_seeds: int,
+def _shared_zone(workload_graph: GraphArrays, pre_bin: GraphArrays, edges: pd.DataFrame,
+                 nc: _NodeClasses, *, detect: bool, allow_list: list[str], algorithm: str, n_seeds: int,
                  seed: int | None, weight: str, thresholds: Thresholds,
                  progress: Progress | None) -> SharedZone:
-    """First-pass partition of the workloads, scores, and the shared zone."""
+    """First-pass partition of the workloads (γ = 1), directed scores, and the shared zone."""
     workload_set = set(nc.workloads)
     assigned = np.fromiter((n in workload_set for n in pre_bin.nodes), dtype=bool, count=pre_bin.n)
     labels = np.zeros(pre_bin.n, dtype=np.int64)
     ran = False
     if detect and workload_graph.m > 0:
         first = stability_on_arrays(workload_graph, n_seeds=n_seeds, algorithm=algorithm,
-                                    resolution=resolution, seed=seed, weight=weight, n_jobs=1,
+                                    resolution=1.0, seed=seed, weight=weight, n_jobs=1,
                                     progress=progress, step="first-pass", ami=False).best
         labels = np.array([first[n] if n in workload_set else 0 for n in pre_bin.nodes], dtype=np.int64)
         ran = True
-    scores = scores_on_arrays(pre_bin, labels, assigned)
-    return classify_shared(scores, allow_list=allow_list, aws_services=nc.aws, detect=ran,
-                           thresholds=thresholds)
+    index = pd.Index([str(n) for n in pre_bin.nodes])
+    src = index.get_indexer(edges["client"].astype(str)) if len(edges) else np.zeros(0, dtype=np.int64)
+    dst = index.get_indexer(edges["server"].astype(str)) if len(edges) else np.zeros(0, dtype=np.int64)
+    ok = (src >= 0) & (dst >= 0)
+    src, dst = src[ok].astype(np.int64), dst[ok].astype(np.int64)
+    scores = _combined_scores(pre_bin, src, dst, labels, assigned)
+    return classify_shared(scores, src, dst, labels, allow_list=allow_list, aws_services=nc.aws,
+                           detect=ran, thresholds=thresholds)
+
+
+def _unassigned(carved: list[str], deg: dict[str, int], zone_set: set[str], external: set[str],
+                fb: GraphArrays) -> pd.DataFrame:
+    """Workloads with no talking pair left after the carve-out, and why (internal)."""
+    lone = [n for n in carved if deg.get(n, 0) == 0]
+    if not lone:
+        return pd.DataFrame({"reason": pd.Series(dtype=object)}, index=pd.Index([], name="service"))
+    pos = fb.index
+    nodes = np.asarray([str(x) for x in fb.nodes], dtype=object)
+    u = np.r_[fb.u, fb.v]
+    v = np.r_[fb.v, fb.u]
+    peer_shared = np.isin(nodes[v], list(zone_set)) if zone_set else np.zeros(len(v), dtype=bool)
+    peer_ext = np.isin(nodes[v], list(external)) if external else np.zeros(len(v), dtype=bool)
+    has_shared = np.zeros(fb.n, dtype=bool)
+    has_ext = np.zeros(fb.n, dtype=bool)
+    has_shared[u[peer_shared]] = True
+    has_ext[u[peer_ext]] = True
+    reasons = []
+    for n in lone:
+        i = pos[n]
+        reasons.append("only-shared" if has_shared[i] else ("only-external" if has_ext[i] else "idle"))
+    return pd.DataFrame({"reason": reasons}, index=pd.Index(lone, name="service"))
+
+
+def _no_zoning(curve: TradeOff) -> str:
+    if curve.operating is not None:
+        return ""
+    best = max(curve.candidates, key=lambda c: c.isolation if math.isfinite(c.isolation) else -1.0,
+               default=None)
+    if best is None:
+        return "there is no talking pair between zoned workloads"
+    return (f"across {len(curve.candidates)} resolutions (γ {curve.candidates[0].resolution:g}–"
+            f"{curve.candidates[-1].resolution:g}) every candidate keeps one zone, has modularity ≤ 0 or "
+            f"isolates too little; the most isolating one ({best.communities} zones at γ = "
+            f"{best.resolution:g}) fails because: {best.why_not}")
 
 
 def _secondary(arrays: GraphArrays, binary: GraphArrays, conn: GraphArrays, edges: pd.DataFrame,
                weight: str, *, algorithm: str, resolution: float, seed: int | None, n_seeds: int,
                n_null: int, swaps_per_edge: float, workers: Workers, thresholds: Thresholds,
-               progress: Progress | None) -> _Evaluation:
+               progress: Progress | None, n_shared: int = 0) -> _Evaluation:
     """Stability, null model (one seed per graph) and metrics with reduced effort."""
     cache: dict = {}
     stab = stability_on_arrays(arrays, n_seeds=n_seeds, algorithm=algorithm, resolution=resolution,
@@ -690,13 +805,14 @@ def _secondary(arrays: GraphArrays, binary: GraphArrays, conn: GraphArrays, edge
     null = null_on_arrays(arrays, n_null=n_null, algorithm=algorithm, resolution=resolution, seed=seed,
                           n_seeds=1, swaps_per_edge=swaps_per_edge, n_jobs=workers, progress=progress,
                           cache=cache)
-    return _evaluate(arrays, binary, conn, stab, null, edges, weight, thresholds)
+    return _evaluate(arrays, binary, conn, stab, null, edges, weight, thresholds, n_shared)
 
 
 def _verdict(ev: _Evaluation, zone: SharedZone, q: dict[str, Any],
              thresholds: Thresholds) -> tuple[str, list[Reason]]:
     x = ev.inputs
     x.shared_share = zone.share_of_services
+    x.shared_pair_share = zone.pair_share
     x.time_span_seconds = q["time_span_seconds"]
     x.unresolved_direction_share = q["unresolved_direction_share"]
     x.unmapped_share = q["unmapped_share"]
@@ -704,7 +820,8 @@ def _verdict(ev: _Evaluation, zone: SharedZone, q: dict[str, Any],
 
 
 def _context_reasons(by_weight: dict[str, dict[str, Any]], weight: str, verdict: str, zone: SharedZone,
-                     nc: _NodeClasses, ext_edges: int) -> list[Reason]:
+                     nc: _NodeClasses, ext_edges: int, unassigned: pd.DataFrame,
+                     curve: TradeOff) -> list[Reason]:
     out = []
     if any(v["verdict"] != verdict for v in by_weight.values()):
         others = ", ".join(f"{k}: {v['verdict']}" for k, v in by_weight.items() if k != weight)
@@ -712,8 +829,26 @@ def _context_reasons(by_weight: dict[str, dict[str, Any]], weight: str, verdict:
                           f"({weight}: {verdict}; {others})", "warn"))
     if zone.entries:
         out.append(Reason("shared_zone", f"{len(zone.entries)} service(s) carved out as shared "
-                          f"({zone.share_of_services:.1%} of workloads); their connections are "
-                          "shared-service rules, not exceptions", "info"))
+                          f"({zone.share_of_services:.1%} of workloads, {zone.pair_share:.1%} of talking pairs, "
+                          f"{zone.cross_pair_share:.1%} of the first-pass cross-community pairs); their "
+                          "connections are shared-service rules, not exceptions", "info"))
+    if zone.capped:
+        out.append(Reason("shared_zone_capped", f"{len(zone.capped)} further service(s) look shared but stay "
+                          f"workloads because the zone already absorbs its limit of talking pairs: "
+                          + ", ".join(zone.capped[:5]) + (" …" if len(zone.capped) > 5 else ""), "warn"))
+    if len(unassigned):
+        counts = unassigned["reason"].value_counts()
+        parts = ", ".join(f"{int(counts[k])} {k}" for k in ("idle", "only-shared", "only-external") if k in counts)
+        out.append(Reason("unassigned_services", f"{len(unassigned)} workload(s) have no talking pair left to "
+                          f"zone ({parts}); they are listed, not counted as zones", "info"))
+    op = curve.operating
+    if op is not None:
+        out.append(Reason("operating_point", f"zoning chosen from the trade-off curve: {curve.choice}", "info"))
+        band = next((b for b in curve.null_band if math.isclose(b["resolution"], op.resolution)), None)
+        if band is not None:
+            out.append(Reason("null_band", f"on {curve.n_null} degree-preserving rewirings the same resolution "
+                              f"gives ρ {band['rho_low']:.2f}–{band['rho_high']:.2f} at isolation "
+                              f"{band['isolation_median']:.0%} (this estate: ρ {op.rho:.2f})", "info"))
     if zone.allow_list_missing:
         out.append(Reason("allow_list_unknown", "allow-listed services not in the graph: "
                           + ", ".join(zone.allow_list_missing), "warn"))
@@ -724,7 +859,8 @@ def _context_reasons(by_weight: dict[str, dict[str, Any]], weight: str, verdict:
 
 
 def _services_table(nc: _NodeClasses, main: _Evaluation, zone_set: set[str], pre_bin: GraphArrays,
-                    full_bin: GraphArrays, domain_of: dict[str, str | None]) -> pd.DataFrame:
+                    full_bin: GraphArrays, domain_of: dict[str, str | None],
+                    unassigned: pd.DataFrame) -> pd.DataFrame:
     """One row per node: workloads from the metrics, shared and external nodes described."""
     svc = main.services
     # participation of shared services across the final communities
@@ -737,7 +873,10 @@ def _services_table(nc: _NodeClasses, main: _Evaluation, zone_set: set[str], pre
     deg_pre = dict(zip(pre_bin.nodes, pre_bin.degree().tolist(), strict=True))
     rows = []
     for n in nc.names:
-        base = {"service": n, "kind": nc.kind[n], "domain": domain_of.get(n)}
+        status = ("zone" if n in svc.index else "shared" if n in zone_set
+                  else str(unassigned.loc[n, "reason"]) if n in unassigned.index
+                  else "external" if nc.kind[n] in ("internet", "unknown") else "unassigned")
+        base = {"service": n, "kind": nc.kind[n], "domain": domain_of.get(n), "status": status}
         if n in svc.index:
             r = svc.loc[n]
             rows.append({**base, "community": int(r["community"]), "shared": False,
@@ -752,7 +891,7 @@ def _services_table(nc: _NodeClasses, main: _Evaluation, zone_set: set[str], pre
             rows.append({**base, "community": None, "shared": False, "degree": int(deg_full.get(n, 0)),
                          "mu": None, "participation": None, "within_z": None, "role": None})
     cols = ["service", "community", "shared", "kind", "domain", "degree", "mu", "participation",
-            "within_z", "role"]
+            "within_z", "role", "status"]
     table = pd.DataFrame(rows, columns=cols).set_index("service")
     table["community"] = table["community"].astype("Int64")
     table["shared"] = table["shared"].astype(bool)

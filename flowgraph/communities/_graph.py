@@ -13,6 +13,7 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 from scipy import sparse
 from scipy.sparse import csgraph
 
@@ -219,3 +220,61 @@ def labels_from(arrays: GraphArrays, partition: Any) -> np.ndarray:
     for i, c in enumerate(values):
         out[i] = codes.setdefault(c, len(codes))
     return out
+
+
+def merge_edgeless(arrays: GraphArrays, labels: np.ndarray) -> tuple[np.ndarray, int]:
+    """Give every community an internal edge: merge edge-less singletons into a neighbour.
+
+    After :func:`split_and_canonicalize` every community is connected, so a
+    community without an internal edge is a single service.  A service with
+    edges that sits alone is not a zone — every one of its connections
+    would be an exception — so it joins the neighbouring community it has
+    most edge weight to (ties: the smaller id).  Services whose neighbours
+    are all such singletons form one community per connected group.
+    Services without any edge keep their own label (the assessment lists
+    them as unassigned instead of calling them communities).
+
+    Returns ``(labels, merged)``: canonical labels and the number of
+    services moved.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g = GraphArrays(["a", "b", "c", "d"], np.array([0, 1, 2]), np.array([1, 2, 3]))
+    >>> merge_edgeless(g, np.array([0, 0, 1, 2]))[0].tolist()   # c and d were alone
+    [0, 0, 0, 1]
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    n = arrays.n
+    if n == 0 or arrays.m == 0:
+        return labels, 0
+    k = int(labels.max()) + 1
+    size = np.bincount(labels, minlength=k)
+    deg = arrays.degree()
+    lone = (size[labels] == 1) & (deg > 0)
+    if not lone.any():
+        return labels, 0
+    u = np.r_[arrays.u, arrays.v]
+    v = np.r_[arrays.v, arrays.u]
+    w = np.r_[arrays.w, arrays.w].astype(np.float64)
+    new = labels.copy()
+    # 1. lone services with a neighbour in a real community join the heaviest such community
+    sel = lone[u] & ~lone[v]
+    if sel.any():
+        frame = pd.DataFrame({"node": u[sel], "comm": labels[v[sel]], "w": w[sel]})
+        agg = frame.groupby(["node", "comm"], sort=True)["w"].sum().reset_index()
+        agg = agg.sort_values(["node", "w", "comm"], ascending=[True, False, True], kind="stable")
+        best = agg.drop_duplicates("node")
+        new[best["node"].to_numpy()] = best["comm"].to_numpy()
+    # 2. the rest: connected groups of lone services become one community each
+    rest = lone.copy()
+    if sel.any():
+        rest[best["node"].to_numpy()] = False
+    if rest.any():
+        both = rest[u] & rest[v]
+        adj = sparse.coo_matrix((np.ones(int(both.sum())), (u[both], v[both])), shape=(n, n)).tocsr()
+        _, comp = csgraph.connected_components(adj, directed=False)
+        new[rest] = k + comp[rest]
+    moved = int(lone.sum())
+    out, _ = split_and_canonicalize(arrays, new)
+    return out, moved

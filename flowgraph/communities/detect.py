@@ -46,7 +46,7 @@ import numpy as np
 from flowgraph._optional import import_optional
 from flowgraph.exceptions import ConfigError
 
-from ._graph import GraphArrays, modularity_of, split_and_canonicalize
+from ._graph import GraphArrays, merge_edgeless, modularity_of, split_and_canonicalize
 from .partition import Partition
 
 __all__ = ["ALGORITHMS", "detect_communities", "algorithm_engine"]
@@ -112,7 +112,7 @@ def _raw_labels(arrays: GraphArrays, algorithm: str, resolution: float, seed: in
         la = import_optional("leidenalg", extra="leiden", purpose="Leiden community detection")
         part = la.find_partition(
             arrays.to_igraph(), la.RBConfigurationVertexPartition, weights="weight",
-            resolution_parameter=resolution, seed=seed)
+            resolution_parameter=resolution, seed=seed, n_iterations=2)
         labels[:] = part.membership
     elif algorithm == "igraph-louvain":
         g = arrays.to_igraph()
@@ -175,6 +175,7 @@ class Run:
     labels: np.ndarray
     split_communities: int
     modularity: float
+    merged_singletons: int = 0
 
     @property
     def n_communities(self) -> int:
@@ -185,7 +186,8 @@ def run_once(arrays: GraphArrays, algorithm: str, resolution: float, seed: int |
     """Detect, split disconnected communities, renumber, score (internal)."""
     raw = _raw_labels(arrays, algorithm, resolution, seed)
     labels, splits = split_and_canonicalize(arrays, raw)
-    return Run(seed, resolution, labels, splits, modularity_of(arrays, labels, resolution))
+    labels, merged = merge_edgeless(arrays, labels)
+    return Run(seed, resolution, labels, splits, modularity_of(arrays, labels, resolution), merged)
 
 
 def to_partition(arrays: GraphArrays, run: Run, algorithm: str, weight: str | None,
