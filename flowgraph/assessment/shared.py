@@ -53,6 +53,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pandas as pd
+from scipy.stats import binom
 
 from flowgraph.communities._graph import GraphArrays
 
@@ -61,7 +62,7 @@ from .verdict import Thresholds
 __all__ = ["SharedService", "SharedZone", "shared_service_scores", "detect_shared_services",
            "SHARED_THRESHOLD_FIELDS"]
 
-SHARED_THRESHOLD_FIELDS = ("shared_min_callers", "shared_reach", "shared_community_reach",
+SHARED_THRESHOLD_FIELDS = ("shared_min_callers", "shared_reach", "shared_community_reach", "shared_alpha",
                            "shared_min_communities", "max_shared_pair_share", "warn_shared_pair_share",
                            "warn_shared_share")
 """The :class:`~flowgraph.assessment.Thresholds` fields used for the shared zone."""
@@ -194,17 +195,24 @@ def directed_scores(nodes: list[Hashable], src: np.ndarray, dst: np.ndarray, lab
     k = len(np.unique(lab[a[inner]])) if inner.any() else 0
     kk = max(int(lab.max()) + 1 if n else 1, 1)
 
-    def side(me: np.ndarray, peer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def side(me: np.ndarray, peer: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         ok = assigned[peer]
         me, peer = me[ok], peer[ok]
         count = np.bincount(me, minlength=n)
         other = ~assigned[me] | (lab[peer] != lab[me])
         key = np.unique(me[other] * kk + lab[peer[other]])
         comms = np.bincount(key // kk, minlength=n)
-        return count, comms
+        return count, comms, np.bincount(me[other], minlength=n)
 
-    callers, caller_comms = side(b, a)
-    callees, callee_comms = side(a, b)
+    callers, caller_comms, caller_cross = side(b, a)
+    callees, callee_comms, _ = side(a, b)
+    # how surprising are the cross-community callers, given the estate's own cross share?
+    ww = assigned[a] & assigned[b]
+    base = float((lab[a[ww]] != lab[b[ww]]).mean()) if ww.any() else 0.0
+    if 0 < base < 1:
+        pvalue = binom.sf(caller_cross - 1, callers, base)
+    else:
+        pvalue = np.where(caller_cross > 0, 0.0 if base == 0 else 1.0, 1.0)
     others = np.where(assigned, n_assigned - 1, n_assigned).astype(float)
     denom_k = np.where(assigned, k - 1, k).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -220,7 +228,8 @@ def directed_scores(nodes: list[Hashable], src: np.ndarray, dst: np.ndarray, lab
     total = len(key)
     return pd.DataFrame({
         "callers": callers.astype(int), "caller_reach": np.clip(caller_reach, 0, 1),
-        "caller_community_reach": np.clip(ccr, 0, 1), "callees": callees.astype(int),
+        "caller_community_reach": np.clip(ccr, 0, 1), "caller_cross": caller_cross.astype(int),
+        "caller_pvalue": np.clip(pvalue, 0, 1), "callees": callees.astype(int),
         "callee_reach": np.clip(callee_reach, 0, 1), "callee_community_reach": np.clip(ecr, 0, 1),
         "pair_share": incident / total if total else np.zeros(n)},
         index=pd.Index(nodes, name="service")).assign(first_pass_communities=k, talking_pairs=total)
@@ -311,7 +320,8 @@ def classify_shared(scores: pd.DataFrame, src: np.ndarray, dst: np.ndarray, labe
         creach = scores["caller_reach"].to_numpy()
         ccr = scores["caller_community_reach"].to_numpy()
         by_reach = creach >= t.shared_reach
-        by_comm = (k_first >= t.shared_min_communities) & (ccr >= t.shared_community_reach)
+        by_comm = ((k_first >= t.shared_min_communities) & (ccr >= t.shared_community_reach)
+                   & (scores["caller_pvalue"].to_numpy() < t.shared_alpha))
         cand = np.flatnonzero(workload & ~in_zone & (callers >= t.shared_min_callers) & (by_reach | by_comm))
         order = sorted(cand.tolist(), key=lambda i: (-ccr[i], -callers[i], names[i]))
         absorbed = in_zone[plo] | in_zone[phi] if total else np.zeros(0, dtype=bool)
@@ -326,7 +336,9 @@ def classify_shared(scores: pd.DataFrame, src: np.ndarray, dst: np.ndarray, labe
             why = []
             if by_comm[i]:
                 why.append(f"called from {ccr[i]:.0%} of the other {max(k_first - 1, 0)} first-pass "
-                           f"communities (≥ {t.shared_community_reach:.0%})")
+                           f"communities (≥ {t.shared_community_reach:.0%}), more cross-community callers "
+                           f"than the estate's own cross share explains (p = "
+                           f"{float(scores['caller_pvalue'].iloc[i]):.1e})")
             if by_reach[i]:
                 why.append(f"called by {creach[i]:.0%} of workloads (≥ {t.shared_reach:.0%})")
             reasons[i] = [f"{int(callers[i])} distinct callers; " + " and ".join(why)]

@@ -81,6 +81,7 @@ class Thresholds:
     shared_reach: float = 0.30          # callers / other workloads ≥ → shared
     shared_community_reach: float = 0.50  # other first-pass communities calling it ≥ → shared
     shared_min_communities: int = 3      # community rule only with ≥ this many first-pass communities
+    shared_alpha: float = 0.001          # …and only when its cross-community callers are this surprising
     max_shared_pair_share: float = 0.50  # the zone absorbs at most this share of talking pairs
     warn_shared_pair_share: float = 0.25  # zone absorbs more → warning
     warn_shared_share: float = 0.10     # zone holds more than this share of workloads → warning
@@ -97,6 +98,7 @@ class Thresholds:
         if not -1 <= self.min_stability_ari <= self.stable_ari <= 1:
             raise ConfigError("thresholds must satisfy min_stability_ari ≤ stable_ari ≤ 1")
         for name in ("min_isolation", "warn_largest_zone", "shared_reach", "shared_community_reach",
+                     "shared_alpha",
                      "max_shared_pair_share", "warn_shared_pair_share", "warn_shared_share",
                      "max_unresolved_direction_share", "max_unmapped_share",
                      "concentration_warn", "concentration_top_share"):
