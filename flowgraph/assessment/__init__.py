@@ -1,9 +1,9 @@
 """Step 5 of the pipeline: can the estate be strictly segmented?
 
-:func:`assess` carves out shared services, finds stable communities, tests
-them against degree-preserving rewired graphs, measures how much traffic
-crosses them and returns an :class:`Assessment` with a verdict and its
-reasons.  Every metric and threshold is defined in ``docs/metrics.md``.
+:func:`assess` carves out the shared zone (services many domains call),
+traces the trade-off between the isolation zones buy and the exceptions
+they cost, picks an operating point, bootstraps its uncertainty and returns
+an :class:`Assessment` with a verdict and its reasons.  Every metric and threshold is defined in ``docs/metrics.md``.
 """
 
 from .assessment import METRIC_KEYS, Assessment, assess
@@ -30,7 +30,8 @@ from .nullmodel import (
     rewire_edge_arrays,
 )
 from .shared import SharedService, SharedZone, detect_shared_services, shared_service_scores
-from .verdict import VERDICTS, Reason, Thresholds, VerdictInputs, decide_verdict
+from .tradeoff import Candidate, TradeOff, Uncertainty, isolation_of, tradeoff_curve
+from .verdict import VERDICTS, Reason, Thresholds, VerdictInputs, band_of, borderline_sides, decide_verdict
 
 __all__ = [
     "METRIC_KEYS",
@@ -38,6 +39,7 @@ __all__ = [
     "ROLES",
     "VERDICTS",
     "Assessment",
+    "Candidate",
     "DeclaredComparison",
     "NullModelResult",
     "Reason",
@@ -45,8 +47,12 @@ __all__ = [
     "SharedService",
     "SharedZone",
     "Thresholds",
+    "TradeOff",
+    "Uncertainty",
     "VerdictInputs",
     "assess",
+    "band_of",
+    "borderline_sides",
     "classify_role",
     "community_table",
     "compare_declared",
@@ -58,11 +64,13 @@ __all__ = [
     "exception_concentration",
     "exception_rules",
     "exceptions_per_local_edge",
+    "isolation_of",
     "modularity",
     "null_model_test",
     "participation_coefficients",
     "rewire_edge_arrays",
     "service_table",
     "shared_service_scores",
+    "tradeoff_curve",
     "within_module_zscores",
 ]

@@ -31,9 +31,14 @@ counted over distinct workload peers and talking pairs (client → server):
 * pair share — the share of all talking pairs that have *i* as an end.
 
 A workload is a candidate when it has at least ``shared_min_callers`` (3)
-callers **and** either its caller reach is ≥ ``shared_reach`` (0.30) or —
+callers **and** either its caller reach is ≥ ``shared_reach`` (0.30) with
+more than ``shared_caller_factor`` (2) × the median callers of the workloads
+that are called at all (in a uniform estate nobody is remarkable), or —
 with at least ``shared_min_communities`` (3) first-pass communities — its
-caller-community reach is ≥ ``shared_community_reach`` (0.50).
+caller-community reach is ≥ ``shared_community_reach`` (0.50) and its
+cross-community callers are more than the estate's own cross share
+explains: ``P(X ≥ cross callers)`` for ``X ~ Binomial(callers, cross share
+of the first-pass talking pairs)`` is below ``shared_alpha`` (0.001).
 Candidates join the zone in order of caller-community reach, then callers,
 while the zone absorbs at most ``max_shared_pair_share`` (0.50) of the
 talking pairs: a "shared zone" holding most of the traffic would hide the
@@ -62,7 +67,8 @@ from .verdict import Thresholds
 __all__ = ["SharedService", "SharedZone", "shared_service_scores", "detect_shared_services",
            "SHARED_THRESHOLD_FIELDS"]
 
-SHARED_THRESHOLD_FIELDS = ("shared_min_callers", "shared_reach", "shared_community_reach", "shared_alpha",
+SHARED_THRESHOLD_FIELDS = ("shared_min_callers", "shared_reach", "shared_caller_factor",
+                           "shared_community_reach", "shared_alpha",
                            "shared_min_communities", "max_shared_pair_share", "warn_shared_pair_share",
                            "warn_shared_share")
 """The :class:`~flowgraph.assessment.Thresholds` fields used for the shared zone."""
@@ -319,7 +325,9 @@ def classify_shared(scores: pd.DataFrame, src: np.ndarray, dst: np.ndarray, labe
         callers = scores["callers"].to_numpy()
         creach = scores["caller_reach"].to_numpy()
         ccr = scores["caller_community_reach"].to_numpy()
-        by_reach = creach >= t.shared_reach
+        called = callers[workload & (callers > 0)]
+        typical = float(np.median(called)) if len(called) else 0.0
+        by_reach = (creach >= t.shared_reach) & (callers > t.shared_caller_factor * typical)
         by_comm = ((k_first >= t.shared_min_communities) & (ccr >= t.shared_community_reach)
                    & (scores["caller_pvalue"].to_numpy() < t.shared_alpha))
         cand = np.flatnonzero(workload & ~in_zone & (callers >= t.shared_min_callers) & (by_reach | by_comm))
@@ -340,7 +348,8 @@ def classify_shared(scores: pd.DataFrame, src: np.ndarray, dst: np.ndarray, labe
                            f"than the estate's own cross share explains (p = "
                            f"{float(scores['caller_pvalue'].iloc[i]):.1e})")
             if by_reach[i]:
-                why.append(f"called by {creach[i]:.0%} of workloads (≥ {t.shared_reach:.0%})")
+                why.append(f"called by {creach[i]:.0%} of workloads (≥ {t.shared_reach:.0%}; a typical "
+                           f"called workload has {typical:g} callers)")
             reasons[i] = [f"{int(callers[i])} distinct callers; " + " and ".join(why)]
     absorbed = in_zone[plo] | in_zone[phi] if total else np.zeros(0, dtype=bool)
     pair_share = float(absorbed.sum() / total) if total else 0.0
@@ -397,7 +406,7 @@ def detect_shared_services(
 
     >>> import networkx as nx
     >>> G = nx.DiGraph()
-    >>> for t in range(5):
+    >>> for t in range(8):
     ...     team = [f"t{t}-{i}" for i in range(4)]
     ...     G.add_edges_from((a, b) for a in team for b in team if a < b)
     ...     G.add_edge(team[0], "idp")
@@ -406,7 +415,7 @@ def detect_shared_services(
     >>> part = {n: int(n[1]) if n.startswith("t") else 0 for n in G}
     >>> zone = detect_shared_services(G, part)
     >>> zone.services, round(zone.pair_share, 3)
-    (['idp'], 0.125)
+    (['idp'], 0.123)
     """
     arrays, src, dst, labels, assigned = _inputs(G, partition)
     scores = _combined_scores(arrays, src, dst, labels, assigned)

@@ -79,6 +79,7 @@ class Thresholds:
     # shared-service zone (direction-aware)
     shared_min_callers: int = 3         # distinct workload callers needed to be shared
     shared_reach: float = 0.30          # callers / other workloads ≥ → shared
+    shared_caller_factor: float = 2.0   # …and more than this × the median callers of called workloads
     shared_community_reach: float = 0.50  # other first-pass communities calling it ≥ → shared
     shared_min_communities: int = 3      # community rule only with ≥ this many first-pass communities
     shared_alpha: float = 0.001          # …and only when its cross-community callers are this surprising
@@ -251,6 +252,11 @@ def decide_verdict(x: VerdictInputs, thresholds: Thresholds | None = None) -> tu
         hard.append(Reason("no_isolating_zoning", "no zoning isolates anything: " + (
             x.no_zoning or f"every candidate partition keeps one zone or removes less than "
             f"{t.min_isolation:.0%} of the service pairs"), "fail"))
+    if x.shared_pair_share > t.max_shared_pair_share:
+        hard.append(Reason("shared_zone_too_large", f"the shared-services zone absorbs "
+                           f"{_pct(x.shared_pair_share)} of talking pairs (limit "
+                           f"{_pct(t.max_shared_pair_share)}): what is left to segment is the minority "
+                           "of the traffic — shorten the allow-list", "fail"))
     if x.mu >= t.mu_infeasible:
         hard.append(Reason("cross_ratio_high", f"{_pct(x.mu)} of {unit} cross zone boundaries "
                            f"(μ = {_num(x.mu, 3)} ≥ {t.mu_infeasible:g}): {_num(rho)} exceptions per local "

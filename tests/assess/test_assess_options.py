@@ -47,28 +47,28 @@ def test_too_small_an_estate() -> None:
              "hours_seen": 1, "days_seen": 1} for i in range(5)]
     a = assess(ServiceGraph(pd.DataFrame(rows)), **FAST)
     assert a.verdict == "insufficient_data"
-    assert {r.code for r in a.reasons if r.effect == "fail"} == {"too_few_services", "too_few_edges"}
+    assert {r.code for r in a.reasons if r.effect == "fail"} == {"too_small"}
     a.to_json()   # still serialisable
 
 
 def test_fixed_resolution_progress_and_engines(small: ServiceGraph) -> None:
     steps: list[tuple[str, int, int]] = []
     a = assess(small, resolution=2.0, progress=lambda s, d, t: steps.append((s, d, t)), **FAST)
-    assert a.chosen_resolution == 2.0 and a.sweep.choice == "fixed by the caller"
+    assert a.chosen_resolution == 2.0 and a.sweep.choice == "resolution fixed by the caller (γ = 2)"
     assert a.partition.resolution == 2.0
     names = {s for s, _, _ in steps}
-    assert {"first-pass", "sweep", "stability", "null-model"} <= names
+    assert {"first-pass", "trade-off", "trade-off-null", "stability", "null-model", "bootstrap"} <= names
     assert any(s.startswith("including-shared:") for s in names)
     assert any(s.startswith("weight:connections:") for s in names)
     assert all(0 < d <= t for _, d, t in steps)
-    assert a.parameters["repeated_runs_algorithm"] == "igraph-louvain"
-    assert a.parameters["engine"].startswith("python-louvain")
-    slow = assess(small, fast_repeats=False, **FAST)
+    assert a.parameters["algorithm"] == a.parameters["repeated_runs_algorithm"] == "leiden"
+    assert a.partition.algorithm == "leiden"
+    other = assess(small, algorithm="louvain", resolution=2.0, **FAST)
+    assert other.parameters["repeated_runs_algorithm"] == "igraph-louvain"
+    assert other.parameters["engine"].startswith("python-louvain")
+    slow = assess(small, algorithm="louvain", resolution=2.0, fast_repeats=False, **FAST)
     assert slow.parameters["repeated_runs_algorithm"] == "louvain"
-    assert slow.verdict == a.verdict
-    other = assess(small, algorithm="leiden", **FAST)
-    assert other.parameters["repeated_runs_algorithm"] == "leiden"
-    assert other.partition.algorithm == "leiden"
+    assert slow.verdict == other.verdict == a.verdict
 
 
 def test_connections_as_primary_weight(small: ServiceGraph) -> None:

@@ -86,7 +86,7 @@ def test_weight_sensitivity_is_reported(series: dict) -> None:
 def test_shared_hubs_are_carved_out_and_the_verdict_is_unchanged(series: dict, mu: float) -> None:
     G, plain, _ = series[mu]
     hubbed = assess(service_graph_from_nx(add_hubs(G)), **SETTINGS)
-    assert hubbed.shared_services == [f"hub{i}" for i in range(5)]
+    assert sorted(hubbed.shared_services) == [f"hub{i}" for i in range(5)]
     assert hubbed.verdict == plain.verdict
     assert hubbed.metrics["cross_community_edge_ratio"] == pytest.approx(
         plain.metrics["cross_community_edge_ratio"])
@@ -102,16 +102,24 @@ def test_to_dict_structure_is_exact_and_json_safe(series: dict) -> None:
         "verdict", "weight_sensitive", "reasons", "metrics", "metrics_including_shared",
         "metrics_by_weight", "shared_services", "shared_zone", "external_nodes", "communities",
         "services", "exception_rules", "declared_domains", "stability", "resolution_sweep",
-        "chosen_resolution", "resolution_choice", "null_model", "parameters", "versions"}
+        "chosen_resolution", "resolution_choice", "null_model", "parameters", "versions",
+        "tradeoff", "cost_curve", "uncertainty", "borderline", "abstained", "unassigned_services"}
     assert set(d["metrics"]) == set(METRIC_KEYS) == set(d["metrics_including_shared"])
     assert set(d["reasons"][0]) == {"code", "message", "effect"}
     assert {r["effect"] for r in d["reasons"]} <= {"fail", "warn", "info"}
-    assert set(d["shared_zone"]) == {"services", "share_of_services", "allow_listed", "thresholds"}
+    assert set(d["shared_zone"]) == {"services", "share_of_services", "allow_listed", "thresholds",
+                                     "pair_share", "cross_pair_share", "talking_pairs", "capped",
+                                     "first_pass_communities"}
+    assert set(d["tradeoff"]) == {"algorithm", "candidates", "choice", "chosen_resolution", "n_null",
+                                  "n_seeds", "n_shared", "null_band"}
+    assert set(d["uncertainty"]) == {"communities", "isolation", "level", "method", "mu", "n", "note", "rho"}
+    assert set(d["cost_curve"]) == {"observed", "null_band", "choice"}
+    assert d["abstained"] is False and isinstance(d["borderline"], list)
     assert set(d["external_nodes"]) == {"internet", "unknown", "edges"}
     assert set(d["communities"][0]) == {"id", "services", "size", "internal_edges", "external_edges",
                                         "conductance", "strong", "weak", "dominant_domain"}
     assert set(d["services"][0]) == {"service", "community", "shared", "kind", "domain", "degree",
-                                     "mu", "participation", "within_z", "role"}
+                                     "mu", "participation", "within_z", "role", "status"}
     assert set(d["exception_rules"][0]) == {"source_community", "destination_community",
                                             "server_port", "protocol", "pairs", "connections"}
     assert set(d["declared_domains"]) == {"domains", "cross_domain_edge_ratio", "exceptions", "ami",

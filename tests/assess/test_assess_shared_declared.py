@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import networkx as nx
+from scipy.stats import binom
 import pytest
 from _assess_helpers import add_hubs, node_name, planted_graph, service_graph_from_nx
 
@@ -25,34 +26,48 @@ def test_hubs_are_detected_by_reach() -> None:
     first = detect_communities(G, seed=0)
     zone = detect_shared_services(G, first)
     assert zone.services == [f"hub{i}" for i in range(5)] or sorted(zone.services) == [f"hub{i}" for i in range(5)]
-    assert all("reaches" in e.reason for e in zone.entries)
+    assert all("called by" in e.reason for e in zone.entries)
     assert zone.share_of_services == pytest.approx(5 / 105)
-    assert all(e.reach >= 0.8 * 100 / 104 for e in zone.entries)
+    assert all(e.caller_reach >= 0.8 * 100 / 104 for e in zone.entries)   # undirected: both ways
 
 
-def test_community_reach_rule_needs_participation_and_degree() -> None:
+def test_community_reach_rule_needs_a_surprising_number_of_cross_callers() -> None:
     # 6 cliques of 8; "bus" links to two members of every clique: reach 12/48 < 30 %,
-    # but it touches 6/6 communities with P = 5/6
+    # but callers from 5/5 other communities, 10 of its 12 callers cross
     G = nx.Graph()
     for c in range(6):
         G.add_edges_from(((c, i), (c, j)) for i in range(8) for j in range(i + 1, 8))
         G.add_edges_from([("bus", (c, 0)), ("bus", (c, 1))])
     part = {n: (n[0] if isinstance(n, tuple) else 0) for n in G}
     scores = shared_service_scores(G, part)
-    assert scores.loc["bus", "reach"] == pytest.approx(12 / 48)
-    assert scores.loc["bus", "community_reach"] == 1.0
-    assert scores.loc["bus", "participation"] == pytest.approx(1 - 6 * (1 / 6) ** 2)
-    # degree 12 < 3 × median degree (7): not remarkable enough with the default factor
-    assert detect_shared_services(G, part).services == []
-    lenient = Thresholds(shared_degree_factor=1.5)
-    zone = detect_shared_services(G, part, thresholds=lenient)
-    assert zone.services == ["bus"] and "touches 100%" in zone.entries[0].reason
-    # raise the absolute degree floor: not flagged any more
-    assert detect_shared_services(G, part, thresholds=Thresholds(
-        shared_degree_factor=1.5, shared_min_degree=13)).services == []
-    # too few communities for the rule
-    assert detect_shared_services(G, part, thresholds=Thresholds(
-        shared_degree_factor=1.5, shared_min_communities=7)).services == []
+    assert scores.loc["bus", "caller_reach"] == pytest.approx(12 / 48)
+    assert scores.loc["bus", "caller_community_reach"] == 1.0
+    assert scores.loc["bus", "caller_cross"] == 10
+    # estate cross share: 10 of 6 × 28 + 12 = 180 pairs; P(X ≥ 10 | 12, 10/180)
+    assert scores.loc["bus", "caller_pvalue"] == pytest.approx(binom.sf(9, 12, 10 / 180))
+    zone = detect_shared_services(G, part)
+    assert zone.services == ["bus"] and "called from 100% of the other 5" in zone.entries[0].reason
+    # not surprising enough at a stricter level, too few callers, too few communities: not shared
+    strict = Thresholds(shared_alpha=binom.sf(9, 12, 10 / 180) / 2)
+    assert detect_shared_services(G, part, thresholds=strict).services == []
+    assert detect_shared_services(G, part, thresholds=Thresholds(shared_min_callers=13)).services == []
+    assert detect_shared_services(G, part, thresholds=Thresholds(shared_min_communities=7)).services == []
+
+
+def test_an_orchestrator_is_not_shared_but_a_platform_service_is() -> None:
+    G = nx.DiGraph()
+    for t in range(8):
+        team = [f"t{t}-{i}" for i in range(5)]
+        G.add_edges_from((a, b) for a in team for b in team if a < b)
+        G.add_edges_from([(team[0], "idp"), (team[2], "idp")])
+        G.add_edges_from([("booking", team[1]), ("booking", team[3])])
+    G.add_edges_from([("t0-4", "booking"), ("t0-3", "booking")])
+    part = {n: int(n[1]) if n.startswith("t") else 0 for n in G}
+    zone = detect_shared_services(G, part)
+    assert zone.services == ["idp"]
+    s = zone.scores
+    assert (int(s.loc["booking", "callers"]), int(s.loc["booking", "callees"])) == (2, 16)
+    assert s.loc["booking", "callee_community_reach"] == 1.0
 
 
 def test_tiny_or_uniform_graphs_flag_nothing() -> None:
@@ -96,13 +111,25 @@ def test_assess_node_classes() -> None:
     assert all(c["dominant_domain"] for c in d["communities"])
 
 
-def test_zone_above_the_cap_is_infeasible() -> None:
+def test_detection_stops_at_the_pair_cap_and_an_allow_list_above_it_is_infeasible() -> None:
     G = planted_graph(0.1, blocks=4, size=15, degree=8)
     sg = service_graph_from_nx(G)
-    many = [node_name(i) for i in range(10)]            # 10 of 60 = 16.7 %
-    a = assess(sg, shared_services=many, detect_shared=False, **FAST)
-    assert a.verdict == "infeasible"
-    assert [r.code for r in a.reasons if r.effect == "fail"] == ["shared_zone_too_large"]
+    few = [node_name(i) for i in range(10)]             # 10 of 60 workloads (> 10 %) → a warning
+    a = assess(sg, shared_services=few, detect_shared=False, **FAST)
+    assert a.shared_zone.pair_share < 0.5 and a.shared_zone.share_of_services == pytest.approx(1 / 6)
+    assert {r.code: r.effect for r in a.reasons}["shared_zone_large"] == "warn"
+    assert a.verdict != "infeasible"
+    many = [node_name(i) for i in range(30)]            # 30 of 60: more than half of the pairs
+    b = assess(sg, shared_services=many, detect_shared=False, **FAST)
+    assert b.shared_zone.pair_share > 0.5
+    assert b.verdict == "infeasible"
+    assert "shared_zone_too_large" in [r.code for r in b.reasons if r.effect == "fail"]
+    # detection itself never exceeds the cap: a hub-only estate keeps its extra hubs as workloads
+    hubs = nx.Graph()
+    hubs.add_edges_from((f"h{h}", f"w{w}") for h in range(6) for w in range(40))
+    zone = detect_shared_services(hubs, {n: 0 for n in hubs})
+    assert zone.pair_share <= 0.5 and zone.capped
+    assert len(zone.services) + len(zone.capped) == 6
 
 
 def test_compare_declared() -> None:

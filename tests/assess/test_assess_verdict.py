@@ -36,24 +36,42 @@ def test_mu_bands(mu: float, verdict: str) -> None:
 
 
 def test_each_infeasibility_condition() -> None:
-    v, r = decide_verdict(inputs(modularity_z=2.9))
-    assert (v, fails(r)) == ("infeasible", ["not_significant"])
-    v, r = decide_verdict(inputs(stability_ari=0.49))
-    assert (v, fails(r)) == ("infeasible", ["unstable"])
-    v, r = decide_verdict(inputs(shared_share=0.16))
-    assert (v, fails(r)) == ("infeasible", ["shared_zone_too_large"])
-    v, r = decide_verdict(inputs(communities=1))
-    assert (v, fails(r)) == ("infeasible", ["single_community"])
-    v, r = decide_verdict(inputs(mu=0.6, modularity_z=1.0, stability_ari=0.2))
-    assert set(fails(r)) == {"not_significant", "unstable", "cross_ratio_high"}
+    v, r = decide_verdict(inputs(eligible=False, no_zoning="every candidate keeps one zone"))
+    assert (v, fails(r)) == ("infeasible", ["no_isolating_zoning"])
+    assert "every candidate keeps one zone" in r[0].message
+    v, r = decide_verdict(inputs(mu=0.6, eligible=False))
+    assert set(fails(r)) == {"no_isolating_zoning", "cross_ratio_high"}
 
 
-def test_moderate_stability_lowers_one_level() -> None:
-    assert decide_verdict(inputs(mu=0.1, stability_ari=0.7))[0] == "feasible_with_exceptions"
-    assert decide_verdict(inputs(mu=0.3, stability_ari=0.7))[0] == "marginal"
-    v, r = decide_verdict(inputs(mu=0.4, stability_ari=0.7))
-    assert v == "marginal" and "moderate_stability" not in fails(r)   # already marginal: a warning
-    assert decide_verdict(inputs(mu=0.1, stability_ari=0.8))[0] == "feasible"
+def test_significance_and_stability_warn_but_do_not_decide() -> None:
+    # a forest of stars is no more modular than its rewirings, yet perfectly segmentable
+    v, r = decide_verdict(inputs(mu=0.0, modularity_z=0.1))
+    assert v == "feasible"
+    assert {x.code: x.effect for x in r}["structure_not_beyond_degrees"] == "warn"
+    v, r = decide_verdict(inputs(mu=0.1, stability_ari=0.3))
+    assert v == "feasible"
+    assert {x.code: x.effect for x in r}["unstable"] == "warn"
+    codes = {x.code for x in decide_verdict(inputs(mu=0.1, stability_ari=0.95, modularity_z=30.0))[1]}
+    assert {"stable", "significant"} <= codes
+
+
+def test_a_dominant_zone_and_a_large_shared_zone_are_flagged() -> None:
+    _, r = decide_verdict(inputs(largest_zone_share=0.7))
+    assert {x.code: x.effect for x in r}["dominant_zone"] == "warn"
+    _, r = decide_verdict(inputs(shared_pair_share=0.3))
+    msg = next(x.message for x in r if x.code == "shared_zone_large")
+    assert "30.0 % of talking pairs" in msg
+    _, r = decide_verdict(inputs(shared_share=0.12))
+    assert "12.0 % of workloads" in next(x.message for x in r if x.code == "shared_zone_large")
+    assert "dominant_zone" not in {x.code for x in decide_verdict(inputs(largest_zone_share=0.4))[1]}
+
+
+def test_borderline_interval_names_both_sides() -> None:
+    v, r = decide_verdict(inputs(mu=0.34, mu_interval=(0.31, 0.38)))
+    assert v == "feasible_with_exceptions"
+    msg = next(x.message for x in r if x.code == "borderline")
+    assert "[0.310, 0.380]" in msg and "feasible_with_exceptions and marginal" in msg
+    assert "borderline" not in {x.code for x in decide_verdict(inputs(mu=0.3, mu_interval=(0.28, 0.33)))[1]}
 
 
 def test_every_community_must_be_weak_for_feasible() -> None:
@@ -72,21 +90,24 @@ def test_insufficient_data_wins_and_lists_its_reasons() -> None:
     assert v == "insufficient_data" and fails(r) == ["unresolved_direction"]
     assert any(x.code == "cross_ratio_high" and x.effect == "warn" for x in r)   # shown, not decisive
     assert decide_verdict(inputs(unmapped_share=0.6))[0] == "insufficient_data"
-    assert fails(decide_verdict(inputs(services=9))[1]) == ["too_few_services"]
-    assert fails(decide_verdict(inputs(edges=9))[1]) == ["too_few_edges"]
+    assert fails(decide_verdict(inputs(services=9))[1]) == ["too_small"]
+    v, r = decide_verdict(inputs(edges=39))
+    assert v == "insufficient_data" and "39 talking pairs" in r[0].message and "40" in r[0].message
     assert decide_verdict(inputs(time_span_seconds=6 * 3600.0, unresolved_direction_share=0.2))[0] == "feasible"
 
 
 def test_warnings_do_not_change_the_verdict() -> None:
-    v, r = decide_verdict(inputs(mu=0.3, concentration=0.3, shared_share=0.12, split_communities=2))
+    v, r = decide_verdict(inputs(mu=0.3, concentration=0.3, shared_share=0.12, split_communities=2,
+                                 modularity_z=1.0, stability_ari=0.2, largest_zone_share=0.6))
     assert v == "feasible_with_exceptions"
     codes = {x.code: x.effect for x in r}
     assert codes["exceptions_scattered"] == "warn"
     assert codes["shared_zone_large"] == "warn"
     assert codes["split_communities"] == "info"
+    assert codes["structure_not_beyond_degrees"] == codes["unstable"] == codes["dominant_zone"] == "warn"
     v, r = decide_verdict(inputs(modularity_z=math.nan, stability_ari=math.nan))
     assert v == "feasible"
-    assert {x.code for x in r} >= {"significance_not_tested", "stability_not_tested"}
+    assert not {x.code for x in r} & {"significant", "structure_not_beyond_degrees", "stable", "unstable"}
 
 
 def test_messages_carry_the_numbers() -> None:
@@ -105,8 +126,10 @@ def test_thresholds_are_configurable_and_validated() -> None:
     with pytest.raises(ConfigError):
         Thresholds(stable_ari=0.4)
     with pytest.raises(ConfigError):
-        Thresholds(max_shared_share=2.0)
+        Thresholds(max_shared_pair_share=2.0)
+    with pytest.raises(ConfigError):
+        Thresholds.from_dict({"max_shared_share": 0.1})   # removed with the first engine
     with pytest.raises(ConfigError):
         Thresholds.from_dict({"nope": 1})
     d = Thresholds().to_dict()
-    assert d["mu_infeasible"] == 0.5 and d["max_shared_share"] == 0.15
+    assert d["mu_infeasible"] == 0.5 and d["max_shared_pair_share"] == 0.5 and d["min_isolation"] == 0.25
