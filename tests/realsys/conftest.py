@@ -1,0 +1,3 @@
+"""The derivation scripts under ``derive/`` write the corpus from repository snapshots; they are not tests."""
+
+collect_ignore_glob = ["derive/*"]
