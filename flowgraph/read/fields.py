@@ -31,6 +31,8 @@ import pyarrow as pa
 __all__ = [
     "FIELD_VERSIONS",
     "INTEGER_FIELDS",
+    "FIELD_MAX",
+    "MAX_EPOCH_MS",
     "CANONICAL_FIELDS",
     "CANONICAL_COLUMNS",
     "CANONICAL_SCHEMA",
@@ -87,6 +89,34 @@ INTEGER_FIELDS: frozenset[str] = frozenset({
     "packets-lost-ttl-expired",
 })
 """Fields parsed as ``int64``; every other field is a string."""
+
+MAX_EPOCH_MS = 4_102_444_800_000
+"""2100-01-01 00:00:00 UTC in milliseconds: the largest plausible ``start``/``end``.
+
+Values up to 2147483647 are seconds, larger ones milliseconds (see
+:mod:`flowgraph.read.timestamps`); anything beyond this bound is no flow-log
+time (2^63-1 would crash every date conversion downstream).
+"""
+
+FIELD_MAX: dict[str, int] = {
+    "version": 255,
+    "srcport": 65_535, "dstport": 65_535,
+    "protocol": 255,                      # IANA protocol numbers are one byte
+    "tcp-flags": 511,                     # 9 TCP flag bits (NS..FIN), OR-ed over the interval
+    "traffic-path": 255, "encryption-status": 255,
+    "packets": 1 << 40,                   # ~1.1e12: 100 Gbit/s of 64-byte frames for 10 min is ~9e10
+    "bytes": 1 << 48,                     # ~2.8e14: 100 Gbit/s for 10 min is ~7.5e12
+    "packets-lost-no-route": 1 << 40, "packets-lost-blackhole": 1 << 40,
+    "packets-lost-mtu-exceeded": 1 << 40, "packets-lost-ttl-expired": 1 << 40,
+    "start": MAX_EPOCH_MS, "end": MAX_EPOCH_MS,
+}
+"""Largest valid value of every integer field (the smallest is 0).
+
+A value beyond it is counted invalid (``out_of_range``): port 1234567 or
+protocol 99999999 are no ports or protocols, and counters near 2^63 overflow
+every sum downstream.  The counter bounds are far above what one interface
+can carry in one aggregation interval (at most 10 minutes).
+"""
 
 CANONICAL_FIELDS: tuple[str, ...] = tuple(name for name, _ in _CATALOGUE)
 """Every known AWS field name, in canonical (AWS table) order."""

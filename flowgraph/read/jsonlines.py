@@ -13,7 +13,10 @@ The messages are turned into a stream of text lines and parsed by
 :mod:`flowgraph.read.text` (a header message is honoured like a header line).
 Line numbers reported (``_line``, examples) are the JSON file's lines; all
 records of one envelope share its line.  A line that is not JSON counts as
-``invalid_json``; JSON without a message as ``json_no_message``.
+``invalid_json`` (as does JSON nested too deep to parse); a line that is not
+UTF-8 as ``bad_bytes``; JSON without a message as ``json_no_message``; a
+message longer than :data:`~flowgraph.read.streams.MAX_LINE` as
+``line_too_long``.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
-from .streams import StreamState
+from .streams import MAX_LINE, StreamState
 
 __all__ = ["LineMap", "sniff_json", "json_messages", "document_messages", "DOCUMENT_MAX"]
 
@@ -82,7 +85,9 @@ def _message(value) -> bytes | str:
     """The record line of an event ``message`` (bytes) or an invalid reason (str)."""
     if not isinstance(value, str):
         return "json_no_message"
-    value = value.strip()
+    value = value.strip().lstrip("\ufeff")
+    if len(value) > MAX_LINE:
+        return "line_too_long"
     if "\n" in value or "\r" in value:
         value = value.replace("\r", " ").replace("\n", " ")
     try:
@@ -134,7 +139,7 @@ def sniff_json(first_line: bytes) -> str:
     """
     try:
         obj = json.loads(first_line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return "document" if first_line.lstrip()[:1] in (b"{", b"[") else "lines"
     if isinstance(obj, str):
         return "lines"
@@ -155,17 +160,28 @@ def _fast_messages(chunk: bytes, n_lines: int) -> tuple[bytes, list[int]] | None
     """
     if b"\n\n" in chunk or chunk[:1] in (b"\n", b" ") or b"\r" in chunk or b"\n " in chunk:
         return None
+    if not chunk.isascii():
+        try:
+            chunk.decode("utf-8")
+        except UnicodeDecodeError:
+            return None  # the line-by-line path names the lines that are not UTF-8
     try:
-        table = pa_json.read_json(io.BytesIO(chunk), read_options=pa_json.ReadOptions(
-            use_threads=False, block_size=len(chunk) + 1))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return _fast_table(chunk, n_lines)
+    except pa.ArrowException:
         return None
+
+
+def _fast_table(chunk: bytes, n_lines: int) -> tuple[bytes, list[int]] | None:
+    table = pa_json.read_json(io.BytesIO(chunk), read_options=pa_json.ReadOptions(
+        use_threads=False, block_size=len(chunk) + 1))
     names = set(table.column_names)
     if (table.num_rows != n_lines or "message" not in names
             or names & {"messageType", *_ENVELOPE_KEYS}
             or not pa.types.is_string(table.schema.field("message").type)):
         return None
     msgs = table.column("message").combine_chunks()
+    if len(msgs) and (pc.max(pc.binary_length(msgs)).as_py() or 0) > MAX_LINE:
+        return None
     missing = np.flatnonzero(msgs.is_null().to_numpy(zero_copy_only=False)).tolist() \
         if msgs.null_count else []
     msgs = pc.utf8_trim_whitespace(pc.fill_null(msgs, ""))
@@ -227,7 +243,9 @@ def json_messages(chunks: Iterable[bytes], physical: StreamState, out: StreamSta
                 else:
                     try:
                         items = _messages(json.loads(stripped))
-                    except ValueError:  # includes UnicodeDecodeError
+                    except UnicodeDecodeError:
+                        items = ["bad_bytes"]
+                    except (ValueError, RecursionError):  # RecursionError: nested too deep
                         items = ["invalid_json"]
             for item in items:
                 msg += 1

@@ -39,6 +39,7 @@ from .streams import (
     decompressed_blocks,
     raw_blocks,
     sanitized_chunks,
+    strip_bom,
     whole_lines,
 )
 from .summary import ReadSummary
@@ -129,7 +130,8 @@ def _read_file(src: SourceFile, layout: Layout, summary: ReadSummary) -> Iterato
             return
         gz = head[:2] == GZIP_MAGIC
         state = StreamState()
-        blocks = decompressed_blocks(raw_blocks(f, state, head, RAW_BLOCK if gz else CHUNK), state, gz)
+        blocks = strip_bom(decompressed_blocks(raw_blocks(f, state, head, RAW_BLOCK if gz else CHUNK),
+                                               state, gz))
         # sniff: the first non-blank byte decides text or JSON; for JSON keep the first line
         first: list[bytes] = []
         kind = "text"
@@ -166,10 +168,11 @@ def _read_file(src: SourceFile, layout: Layout, summary: ReadSummary) -> Iterato
                 if size <= DOCUMENT_MAX:
                     try:
                         doc = json.loads(doc_bytes)
-                    except ValueError:
+                        has = _has_messages(doc)
+                    except (ValueError, RecursionError):
                         doc = None
                 if doc is not None:
-                    if _has_messages(doc):
+                    if has:
                         messages = document_messages(doc, doc_bytes, text_state, line_map)
                     else:
                         mode = "skip"

@@ -11,19 +11,32 @@ starting with ``.`` or ``_``), AWS's delivery test object
 ``aws-logs-write-test`` and other suffixes are skipped and reported in
 ``ReadSummary.files_skipped``.  A file named explicitly (or matched by a
 glob) is always read; what it holds is decided from its content.
+
+Only regular files are read.  Walking a directory (or matching a glob) skips,
+and reports with the reason, FIFOs, sockets and devices (a FIFO without a
+writer or ``/dev/zero`` would block or never end), dangling symlinks, symlink
+loops, symlinks to directories (not followed, so a walk always ends) and
+directories that cannot be listed.  Hidden directories are not entered.  A
+file named twice is read once: by normalised path (``x`` and ``./x``) and by
+device and inode (a symlink or hard link to a file already listed is reported
+as ``same file as ...``).  ``**`` globs are matched by the same walker, never
+by following symlinks.
 """
 
 from __future__ import annotations
 
+import errno
+import fnmatch
 import glob
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from ..exceptions import ConfigError, InputError
 
-__all__ = ["SourceFile", "resolve_sources", "s3_filesystem", "READ_SUFFIXES", "describe"]
+__all__ = ["SourceFile", "resolve_sources", "s3_filesystem", "READ_SUFFIXES", "describe", "local_file"]
 
 READ_SUFFIXES = (".log", ".gz", ".txt", ".json", ".jsonl", ".parquet")
 """Suffixes read inside directories and S3 prefixes (plus names with no suffix)."""
@@ -45,12 +58,15 @@ class SourceFile:
         ``None`` for local files.
     size : int or None
         Size in bytes when known.
+    identity : tuple of int or None
+        ``(st_dev, st_ino)`` of a local file: two paths naming one file share it.
     """
 
     path: str
     fs_path: str
     filesystem: object | None = None
     size: int | None = None
+    identity: tuple[int, int] | None = None
 
     def open_stream(self):
         """Open for sequential reading (raw bytes, no decompression)."""
@@ -141,32 +157,168 @@ def _resolve_s3(uri: str, options: dict | None, found: list[SourceFile], skipped
             skipped.append({"file": full, "reason": reason})
 
 
-def _walk(directory: str, found: list[SourceFile], skipped: list[dict]) -> None:
-    for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            full = os.path.join(root, name)
-            reason = _skip_reason(name)
-            if reason is None:
-                found.append(SourceFile(full, full, None, os.path.getsize(full)))
+_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISDIR, "a directory (not followed)"))
+
+
+def _strerror(exc: OSError) -> str:
+    return exc.strerror or _first_line(exc)
+
+
+def local_file(path: str, skipped: list[dict]) -> SourceFile | None:
+    """A :class:`SourceFile` for ``path`` when it is (or links to) a regular file.
+
+    Anything else is appended to ``skipped`` with the reason: ``dangling
+    symlink``, ``symlink loop``, ``not a regular file: a FIFO (named pipe)``,
+    ``symlink to a directory (not followed)``, ``unreadable (...)``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> os.symlink(os.path.join(d, "gone.log"), os.path.join(d, "x.log"))
+    >>> skipped = []
+    >>> local_file(os.path.join(d, "x.log"), skipped) is None, skipped[0]["reason"]
+    (True, 'dangling symlink')
+    """
+    try:
+        lst = os.lstat(path)
+    except OSError as exc:
+        skipped.append({"file": path, "reason": f"unreadable ({_strerror(exc)})"})
+        return None
+    link = stat.S_ISLNK(lst.st_mode)
+    st = lst
+    if link:
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                reason = "symlink loop"
+            elif exc.errno in (errno.ENOENT, errno.ENOTDIR):
+                reason = "dangling symlink"
             else:
+                reason = f"unreadable symlink ({_strerror(exc)})"
+            skipped.append({"file": path, "reason": reason})
+            return None
+    if stat.S_ISREG(st.st_mode):
+        return SourceFile(path, path, None, st.st_size, (st.st_dev, st.st_ino))
+    what = next((name for test, name in _KINDS if test(st.st_mode)), "not a regular file")
+    if stat.S_ISDIR(st.st_mode):
+        reason = "symlink to a directory (not followed)"
+    else:
+        reason = f"{'symlink to ' if link else 'not a regular file: '}{what}"
+    skipped.append({"file": path, "reason": reason})
+    return None
+
+
+def _entries(directory: str, skipped: list[dict]) -> list[tuple[str, bool]] | None:
+    """Sorted ``(name, is_real_directory)`` of a directory, hidden names left out; None if unlistable."""
+    try:
+        with os.scandir(directory) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError as exc:
+        skipped.append({"file": directory, "reason": f"unreadable directory ({_strerror(exc)})"})
+        return None
+    out = []
+    for e in entries:
+        try:
+            is_dir = e.is_dir(follow_symlinks=False)
+        except OSError:
+            is_dir = False
+        out.append((e.name, is_dir))
+    return out
+
+
+def _walk(directory: str, found: list[SourceFile], skipped: list[dict]) -> None:
+    """Files of a directory tree in sorted, depth-first order (symlinked directories not followed)."""
+    stack = [directory]
+    while stack:
+        current = stack.pop()
+        entries = _entries(current, skipped)
+        if entries is None:
+            continue
+        subdirs = []
+        for name, is_dir in entries:
+            full = os.path.join(current, name)
+            if is_dir:
+                if not name.startswith("."):
+                    subdirs.append(full)
+                continue
+            reason = _skip_reason(name)
+            if reason is not None:
                 skipped.append({"file": full, "reason": reason})
+                continue
+            src = local_file(full, skipped)
+            if src is not None:
+                found.append(src)
+        stack.extend(reversed(subdirs))
+
+
+def _match(pattern: list[str], parts: list[str]) -> bool:
+    """Whether path segments ``parts`` match glob segments ``pattern`` (``**``: any number)."""
+    if not pattern:
+        return not parts
+    if pattern[0] == "**":
+        return any(_match(pattern[1:], parts[i:]) for i in range(len(parts) + 1))
+    return bool(parts) and fnmatch.fnmatchcase(parts[0], pattern[0]) and _match(pattern[1:], parts[1:])
+
+
+def _glob_recursive(pattern: str, skipped: list[dict]) -> list[str]:
+    """Paths matching a ``**`` glob, found by a walk that never follows symlinked directories.
+
+    :func:`glob.glob` follows directory symlinks under ``**``: one symlink
+    loop yields 40 nested copies of a tree, two loops 2**40 paths.
+    """
+    segments = pattern.split(os.sep)
+    first = next(i for i, seg in enumerate(segments) if _GLOB_CHARS & set(seg))
+    root = os.sep.join(segments[:first]) if first else ""
+    if pattern.startswith(os.sep) and not root:
+        root = os.sep
+    rest = [seg for seg in segments[first:] if seg]
+    base = root or os.curdir
+    if not os.path.isdir(base):
+        return []
+    matches = []
+    stack: list[list[str]] = [[]]
+    while stack:
+        rel = stack.pop()
+        entries = _entries(os.path.join(base, *rel), skipped)
+        if entries is None:
+            continue
+        subdirs = []
+        for name, is_dir in entries:
+            if name.startswith("."):
+                continue
+            parts = [*rel, name]
+            if _match(rest, parts):
+                matches.append(os.path.join(root, *parts) if root else os.path.join(*parts))
+            if is_dir:
+                subdirs.append(parts)
+        stack.extend(reversed(subdirs))
+    return matches
 
 
 def _resolve_local(item: str, found: list[SourceFile], skipped: list[dict]) -> None:
     if os.path.isdir(item):
         _walk(item, found, skipped)
     elif os.path.isfile(item):
-        found.append(SourceFile(item, item, None, os.path.getsize(item)))
+        st = os.stat(item)
+        found.append(SourceFile(item, item, None, st.st_size, (st.st_dev, st.st_ino)))
     elif _GLOB_CHARS & set(item):
-        matches = sorted(glob.glob(item, recursive=True))
+        if "**" in item:
+            matches = sorted(_glob_recursive(item, skipped))
+        else:
+            matches = sorted(glob.glob(item))
         if not matches:
             raise InputError(f"no file matches '{item}'")
         for match in matches:
-            if os.path.isdir(match):
+            if os.path.isdir(match) and not os.path.islink(match):
                 _walk(match, found, skipped)
-            elif os.path.isfile(match):
-                found.append(SourceFile(match, match, None, os.path.getsize(match)))
+            else:
+                src = local_file(match, skipped)
+                if src is not None:
+                    found.append(src)
     elif os.path.exists(item):
         raise InputError(f"'{item}' is not a regular file or directory")
     else:
@@ -192,7 +344,9 @@ def resolve_sources(source, s3: dict | None = None) -> tuple[list[SourceFile], l
     Returns
     -------
     files : list of SourceFile
-        Files to read, duplicates removed (first occurrence kept).
+        Files to read, duplicates removed (first occurrence kept): the same
+        normalised path silently, another path to the same local file
+        (symlink, hard link) with a ``same file as ...`` entry in ``skipped``.
     skipped : list of dict
         ``{"file", "reason"}`` for files found but not read.
 
@@ -215,12 +369,26 @@ def resolve_sources(source, s3: dict | None = None) -> tuple[list[SourceFile], l
         else:
             _resolve_local(item, found, skipped)
     seen: set[str] = set()
+    by_identity: dict[tuple[int, int], str] = {}
     unique = []
     for f in found:
-        if f.path not in seen:
-            seen.add(f.path)
-            unique.append(f)
-    return unique, skipped
+        key = f.path if f.filesystem is not None else os.path.normpath(f.path)
+        if key in seen:
+            continue
+        seen.add(key)
+        if f.identity is not None:
+            first = by_identity.setdefault(f.identity, f.path)
+            if first != f.path:
+                skipped.append({"file": f.path, "reason": f"same file as '{first}'"})
+                continue
+        unique.append(f)
+    reported: set[str] = set()
+    once = []
+    for d in skipped:  # a ``**`` glob can meet an entry both as a match and inside a matched directory
+        if d["file"] not in reported:
+            reported.add(d["file"])
+            once.append(d)
+    return unique, once
 
 
 def describe(source) -> str:

@@ -40,6 +40,11 @@ __all__ = [
     "RAW_BLOCK",
     "CHUNK",
     "MAX_LINE",
+    "MAX_FILE_BYTES",
+    "MAX_GZIP_RATIO",
+    "GZIP_RATIO_AFTER",
+    "BOM",
+    "strip_bom",
     "StreamState",
     "raw_blocks",
     "decompressed_blocks",
@@ -55,8 +60,26 @@ RAW_BLOCK = 1 << 20
 """Bytes read from storage per call."""
 CHUNK = 8 << 20
 """Target size of decompressed / sanitised chunks (the CSV block size)."""
-MAX_LINE = 1 << 20
-"""Lines longer than this are not flow-log records (``line_too_long``)."""
+MAX_LINE = 64 << 10
+"""Lines longer than this (64 KiB) are not flow-log records (``line_too_long``).
+
+The longest real record (version 11, every field, four tags of 128 + 256
+characters) is a few KiB.  An over-long line is discarded as it streams by:
+only its first KiB is kept (for the example), never the whole line.
+"""
+MAX_FILE_BYTES = 16 << 30
+"""Decompressed bytes read from one file at most (16 GiB); the rest is not read (``truncated``)."""
+MAX_GZIP_RATIO = 250
+"""Decompressed / compressed size beyond which a gzip file is taken for a decompression bomb.
+
+Flow logs compress 5-30 times; 1 GiB of newlines compresses about 1,000 times
+(deflate's limit is ~1,032).  Checked once :data:`GZIP_RATIO_AFTER` bytes were
+inflated, so small, very repetitive files are read whole.
+"""
+GZIP_RATIO_AFTER = 64 << 20
+"""Decompressed bytes (64 MiB) after which :data:`MAX_GZIP_RATIO` applies."""
+BOM = b"\xef\xbb\xbf"
+"""The UTF-8 byte-order mark some editors and exporters write before the first line."""
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -101,17 +124,35 @@ def raw_blocks(f, state: StreamState, first: bytes = b"", size: int = RAW_BLOCK)
         yield bytes(block)
 
 
+def _over_limit(state: StreamState, gzip: bool) -> str | None:
+    """Why reading must stop here (:data:`MAX_FILE_BYTES`, :data:`MAX_GZIP_RATIO`), else ``None``."""
+    out = state.bytes_decompressed
+    if out > MAX_FILE_BYTES:
+        return (f"stopped after {out:,} bytes: more than the {MAX_FILE_BYTES:,} bytes read "
+                "from one file at most")
+    if gzip and out > GZIP_RATIO_AFTER and out > MAX_GZIP_RATIO * max(state.bytes_read, 1):
+        return (f"stopped after {out:,} bytes inflated from {state.bytes_read:,}: a ratio over "
+                f"{MAX_GZIP_RATIO} is a decompression bomb, not flow logs")
+    return None
+
+
 def decompressed_blocks(blocks: Iterable[bytes], state: StreamState, gzip: bool) -> Iterator[bytes]:
     """Inflate gzip data (every member) or pass plain data through.
 
     A stream that ends inside a member, or whose data is corrupt, sets
     ``state.truncated`` and ends after yielding everything that could be
-    decompressed before the damage.
+    decompressed before the damage.  So does a file beyond
+    :data:`MAX_FILE_BYTES` or a gzip file inflating more than
+    :data:`MAX_GZIP_RATIO` times (the reason says which).
     """
     if not gzip:
         for block in blocks:
             state.bytes_decompressed += len(block)
             yield block
+            stop = _over_limit(state, False)
+            if stop:
+                state.truncated = stop
+                return
         return
     d = zlib.decompressobj(31)
     in_member = False  # bytes of the current member were fed
@@ -142,6 +183,10 @@ def decompressed_blocks(blocks: Iterable[bytes], state: StreamState, gzip: bool)
             if out:
                 state.bytes_decompressed += len(out)
                 yield out
+                stop = _over_limit(state, True)
+                if stop:
+                    state.truncated = stop
+                    return
             if d.eof:
                 data = d.unused_data
                 d = zlib.decompressobj(31)
@@ -159,6 +204,50 @@ def decompressed_blocks(blocks: Iterable[bytes], state: StreamState, gzip: bool)
             state.bytes_decompressed += len(out)
             yield out
         state.truncated = "truncated gzip data (the file ends inside a compressed member)"
+
+
+def strip_bom(blocks: Iterable[bytes]) -> Iterator[bytes]:
+    """Pass data through without a UTF-8 byte-order mark at its very start.
+
+    Examples
+    --------
+    >>> b"".join(strip_bom([b"\\xef", b"\\xbb\\xbfversion srcaddr\\n"]))
+    b'version srcaddr\\n'
+    >>> b"".join(strip_bom([b"2 123\\n"]))
+    b'2 123\\n'
+    """
+    it = iter(blocks)
+    head = b""
+    for block in it:
+        head += block
+        if len(head) >= len(BOM) or not BOM.startswith(head):
+            break
+    if head.startswith(BOM):
+        head = head[len(BOM):]
+    if head:
+        yield head
+    yield from it
+
+
+def _has_long_line(data: bytes, max_line: int) -> bool:
+    """Whether ``data`` may hold a line longer than ``max_line`` (never a false negative).
+
+    A line longer than ``max_line`` covers a whole aligned window of
+    ``max_line // 2`` bytes; windows are probed with ``bytes.find``, which
+    stops at the first newline, so an 8 MiB chunk costs a few hundred calls.
+    """
+    step = max(1, max_line // 2)
+    return any(data.find(b"\n", start, start + step) < 0
+               for start in range(0, len(data) - step + 1, step))
+
+
+def _long_lines(data: bytes, max_line: int) -> list[tuple[int, int]]:
+    """(start, end) of the lines of ``data`` (whole lines) longer than ``max_line``."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    nl = np.flatnonzero(arr == 10)
+    starts = np.concatenate(([0], nl[:-1] + 1))
+    over = np.flatnonzero(nl - starts > max_line)
+    return [(int(starts[i]), int(nl[i])) for i in over]
 
 
 def _salvage(d, data: bytes, step: int = 512) -> Iterator[bytes]:
@@ -232,6 +321,15 @@ def whole_lines(blocks: Iterable[bytes], state: StreamState, target: int = CHUNK
                 partial.append(head)
                 head = b"".join(partial)
             partial, partial_len = [], 0
+        if head and len(head) > max_line and _has_long_line(head, max_line):
+            prev = 0
+            for start, end in _long_lines(head, max_line):
+                if start > prev:
+                    ready.append(head[prev:start])
+                    ready_len += start - prev
+                yield from flag("line_too_long", head[start:start + 1024])
+                prev = end + 1
+            head = head[prev:]
         if head:
             ready.append(head)
             ready_len += len(head)
@@ -266,7 +364,7 @@ def _blank_lines(chunk: bytes, original: bytes, indices: Iterable[int], first_li
     lines = chunk.split(b"\n")
     olines = lines if original is chunk else original.split(b"\n")
     for i in indices:
-        state.flags[first_line + i] = ("bad_bytes", olines[i])
+        state.flags[first_line + i] = ("bad_bytes", olines[i][:1024])
         lines[i] = b""
     return b"\n".join(lines)
 
@@ -460,6 +558,16 @@ class PrefetchReader(io.RawIOBase):
         if end < 0:
             return self._buf[self._pos:]
         return self._buf[self._pos:end]
+
+    def skip_newlines(self) -> int:
+        """Consume the run of empty lines at the current position (in this chunk); return its length."""
+        if not self._fill():
+            return 0
+        arr = np.frombuffer(self._buf, dtype=np.uint8, offset=self._pos)
+        other = arr != 10
+        run = int(other.argmax()) if other.any() else len(arr)
+        self._pos += run
+        return run
 
     def skip_line(self) -> None:
         """Consume the line :meth:`peek_line` returned."""

@@ -64,11 +64,15 @@ class ReadSummary:
     invalid_by_reason : dict[str, int]
         ``invalid`` broken down by reason (``token_count``, ``non_numeric``,
         ``out_of_range``, ``bad_bytes``, ``line_too_long``, ``unknown_header``,
-        ``truncated``, ``invalid_json``, ``json_no_message``).
+        ``mid_file_header``, ``truncated``, ``invalid_json``, ``json_no_message``).
     invalid_examples : dict[str, list[str]]
         Up to five ``"file:line: <first 120 characters>"`` examples per reason.
     header_lines, blank_lines : int
-        Header lines (first line or repeated) and blank lines skipped.
+        Header lines (first line, or the same header repeated, as in
+        concatenated delivered objects) and blank lines skipped.
+    records_with_extra_tokens, extra_tokens : int
+        Records followed by tokens beyond the declared fields (kept: the
+        declared fields are read), and how many such tokens there were.
     files_read : int
         Files opened and read.
     files_skipped : list[dict]
@@ -113,6 +117,8 @@ class ReadSummary:
     invalid_examples: dict[str, list[str]] = field(default_factory=dict)
     header_lines: int = 0
     blank_lines: int = 0
+    records_with_extra_tokens: int = 0
+    extra_tokens: int = 0
     files_read: int = 0
     files_skipped: list[dict] = field(default_factory=list)
     files_without_records: list[str] = field(default_factory=list)
@@ -130,7 +136,7 @@ class ReadSummary:
     def merge(self, other: ReadSummary) -> ReadSummary:
         """Add ``other`` into this summary (in place) and return ``self``."""
         for name in ("records", "nodata", "skipdata", "invalid", "header_lines", "blank_lines",
-                     "files_read", "bytes_read", "bytes_decompressed", "millisecond_timestamps"):
+                     "records_with_extra_tokens", "extra_tokens", "files_read", "bytes_read", "bytes_decompressed", "millisecond_timestamps"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for reason, count in other.invalid_by_reason.items():
             self.invalid_by_reason[reason] = self.invalid_by_reason.get(reason, 0) + count
@@ -159,6 +165,8 @@ class ReadSummary:
             "invalid_examples": {str(k): [str(e) for e in v] for k, v in self.invalid_examples.items()},
             "header_lines": int(self.header_lines),
             "blank_lines": int(self.blank_lines),
+            "records_with_extra_tokens": int(self.records_with_extra_tokens),
+            "extra_tokens": int(self.extra_tokens),
             "files_read": int(self.files_read),
             "files_skipped": [dict(d) for d in self.files_skipped],
             "files_without_records": list(self.files_without_records),
@@ -193,6 +201,9 @@ class ReadSummary:
                      examples))
         rows.append(("header lines", f"{self.header_lines:,}", []))
         rows.append(("blank lines", f"{self.blank_lines:,}", []))
+        if self.records_with_extra_tokens:
+            rows.append(("extra tokens", f"{self.extra_tokens:,} after the declared fields in "
+                         f"{self.records_with_extra_tokens:,} records (records kept)", []))
         rows.append(("bytes read", f"{_human_bytes(self.bytes_read)}  (decompressed "
                      f"{_human_bytes(self.bytes_decompressed)})", []))
         if self.first_start is not None or self.last_end is not None:
@@ -244,7 +255,8 @@ class ReadSummary:
     def _start_file(self, path: str, fmt: str) -> dict:
         entry = {"file": path, "format": fmt, "layout": None, "fields": None, "lines": 0,
                  "records": 0, "nodata": 0, "skipdata": 0, "invalid": 0, "invalid_by_reason": {},
-                 "header_lines": 0, "blank_lines": 0, "bytes_read": 0, "bytes_decompressed": 0,
+                 "header_lines": 0, "blank_lines": 0, "records_with_extra_tokens": 0,
+                 "extra_tokens": 0, "bytes_read": 0, "bytes_decompressed": 0,
                  "truncated": None, "extra_columns": [], "millisecond_timestamps": 0,
                  "first_start": None, "last_end": None}
         self.per_file.append(entry)
@@ -269,6 +281,12 @@ class ReadSummary:
     def _header(self, entry: dict, n: int = 1) -> None:
         self.header_lines += n
         entry["header_lines"] += n
+
+    def _extra(self, entry: dict, tokens: int) -> None:
+        self.records_with_extra_tokens += 1
+        self.extra_tokens += tokens
+        entry["records_with_extra_tokens"] += 1
+        entry["extra_tokens"] += tokens
 
     def _blank(self, entry: dict, n: int = 1) -> None:
         self.blank_lines += n

@@ -26,12 +26,13 @@ import pyarrow.csv as pa_csv
 from .fields import (
     CANONICAL_FIELDS,
     DEFAULT_FORMAT,
+    FIELD_MAX,
     INTEGER_FIELDS,
     column_name,
     field_name,
     is_known_field,
 )
-from .streams import CHUNK, PrefetchReader, StreamState
+from .streams import BOM, CHUNK, PrefetchReader, StreamState
 from .summary import ReadSummary
 
 __all__ = [
@@ -53,6 +54,7 @@ _KNOWN_NAMES: frozenset[bytes] = frozenset(
     n.encode() for f in CANONICAL_FIELDS for n in (f, column_name(f))
 )
 _DIGITS = r"^[0-9]{1,18}$"
+_MAX_DIGITS = 19  # significant digits of INT64_MAX; a longer token is out of range without int()
 
 
 @dataclass(frozen=True)
@@ -133,38 +135,63 @@ def header_kind(tokens: list[bytes]) -> str | None:
     return "header" if any(t in _KNOWN_NAMES for t in tokens) else "unknown_header"
 
 
+def _header_fields(tokens: list[bytes]) -> tuple[str, ...]:
+    """Field names of header tokens, spelled as in a :class:`Layout` (known fields with dashes)."""
+    names = [t.decode("ascii") for t in tokens]
+    return tuple(field_name(n) if is_known_field(n) else n for n in names)
+
+
 def classify_line(line: bytes, layout: Layout) -> tuple[str, object]:
     """Classify one line the slow way (split on runs of ASCII whitespace).
 
-    Returns ``("blank", None)``, ``("header", None)``, ``("invalid", reason)``
-    or ``("record", values)`` with ``values`` a list of ``int``/``str``/``None``.
+    Returns ``("blank", None)``, ``("header", None)`` (a repeated header of
+    the layout in force), ``("invalid", reason)``, ``("record", values)`` with
+    ``values`` a list of ``int``/``str``/``None``, or ``("extra", (values, n))``
+    for a record followed by ``n`` tokens beyond the declared fields (the
+    record is kept, the extra tokens are counted).
+
+    Integer fields must be plain decimal digits (no sign, no ``0x``) within
+    :data:`~flowgraph.read.fields.FIELD_MAX`; a header-like line whose fields
+    differ from the layout is ``mid_file_header``.  A UTF-8 byte-order mark at
+    the start of the line is ignored.
 
     Examples
     --------
     >>> lay = make_layout(["srcport", "action"], "fields")
     >>> classify_line(b" 443\\t ACCEPT  ", lay)
     ('record', [443, 'ACCEPT'])
-    >>> classify_line(b"x ACCEPT", lay)
-    ('invalid', 'non_numeric')
-    >>> classify_line(b"srcport action", lay)
-    ('header', None)
+    >>> classify_line(b"x ACCEPT", lay), classify_line(b"+5 ACCEPT", lay), classify_line(b"0x1f ACCEPT", lay)
+    (('invalid', 'non_numeric'), ('invalid', 'non_numeric'), ('invalid', 'non_numeric'))
+    >>> classify_line(b"70000 ACCEPT", lay), classify_line(b"9" * 5000 + b" ACCEPT", lay)
+    (('invalid', 'out_of_range'), ('invalid', 'out_of_range'))
+    >>> classify_line(b"srcport action", lay), classify_line(b"dstport action", lay)
+    (('header', None), ('invalid', 'mid_file_header'))
+    >>> classify_line(b"443 ACCEPT extra data", lay)
+    ('extra', ([443, 'ACCEPT'], 2))
     """
+    if line.startswith(BOM):
+        line = line[len(BOM):]
     tokens = line.split()
     if not tokens:
         return "blank", None
     if header_kind(tokens) == "header":
-        return "header", None
-    if len(tokens) != len(layout.fields):
+        if _header_fields(tokens) == layout.fields:
+            return "header", None
+        return "invalid", "mid_file_header"
+    n_fields = len(layout.fields)
+    if len(tokens) < n_fields:
         return "invalid", "token_count"
     values: list = []
-    for tok, is_int in zip(tokens, layout.is_int, strict=True):
+    for tok, is_int, name in zip(tokens, layout.is_int, layout.fields, strict=False):
         if tok == b"-":
             values.append(None)
         elif is_int:
-            if not tok.isdigit():
+            if not tok.isdigit():  # ASCII digits only: no sign, no hex, no other scripts
                 return "invalid", "non_numeric"
+            if len(tok.lstrip(b"0")) > _MAX_DIGITS:
+                return "invalid", "out_of_range"  # never int() a 5,000-digit token
             value = int(tok)
-            if value > INT64_MAX:
+            if value > FIELD_MAX.get(name, INT64_MAX):
                 return "invalid", "out_of_range"
             values.append(value)
         else:
@@ -172,6 +199,8 @@ def classify_line(line: bytes, layout: Layout) -> tuple[str, object]:
                 values.append(tok.decode("utf-8"))
             except UnicodeDecodeError:
                 return "invalid", "bad_bytes"
+    if len(tokens) > n_fields:
+        return "extra", (values, len(tokens) - n_fields)
     return "record", values
 
 
@@ -249,6 +278,10 @@ class _TextParser:
             self.summary._header(self.entry)
         elif kind == "invalid":
             self._invalid(value, line, raw)
+        elif kind == "extra":
+            values, n_extra = value
+            self.summary._extra(self.entry, n_extra)
+            self.pending.append((line, values))
         else:
             self.pending.append((line, value))
 
@@ -261,6 +294,15 @@ class _TextParser:
             if line is None:
                 return False
             no = self.offset + 1
+            if not line:
+                # a run of empty lines at once: a file of newlines costs no Python per line
+                run = self.reader.skip_newlines()
+                if run == 0:  # pragma: no cover - an empty line ends with a newline
+                    self.reader.skip_line()
+                    run = 1
+                self._blank_run(no, run)
+                self.offset += run
+                continue
             flag = self.state.flags.pop(no, None)
             if flag is not None:
                 self._invalid(flag[0], no, flag[1])
@@ -281,6 +323,16 @@ class _TextParser:
                     self.summary._blank(self.entry)
             self.reader.skip_line()
             self.offset += 1
+
+    def _blank_run(self, first: int, n: int) -> None:
+        """Count lines ``first .. first + n - 1`` (all empty) as blank, or invalid where flagged."""
+        flags = self.state.flags
+        flagged = [k for k in flags if first <= k < first + n] if flags else []
+        for k in sorted(flagged):
+            reason, text = flags.pop(k)
+            self._invalid(reason, k, text)
+        if n > len(flagged):
+            self.summary._blank(self.entry, n - len(flagged))
 
     # -- CSV handler ------------------------------------------------------------
     def _on_invalid_row(self, row) -> str:
@@ -315,23 +367,30 @@ class _TextParser:
             self._slow(int(lines[i]), self._raw_row(cols, i))
 
     def _int_columns(self, cols: list[pa.Array]) -> tuple[dict[int, pa.Array], np.ndarray | None]:
-        """Cast integer columns; return the casts and a mask of rows that failed."""
+        """Cast integer columns; return the casts and a mask of rows that failed.
+
+        A column is cast only when every byte of its values is a decimal
+        digit and no value is longer than 18 digits (one pass over the data
+        buffer); Arrow's own cast would accept ``0x1f`` and ``-0``.  Rows
+        beyond :data:`~flowgraph.read.fields.FIELD_MAX` fail too.
+        """
         out: dict[int, pa.Array] = {}
         bad = None
-        for pos, (col_name, is_int) in enumerate(zip(self.layout.columns, self.layout.is_int, strict=True)):
+        layout = self.layout
+        for pos, (col_name, is_int) in enumerate(zip(layout.columns, layout.is_int, strict=True)):
             if not is_int or col_name is None:
                 continue
             text = cols[pos].view(pa.string())
-            try:
+            if _digits_only(cols[pos]):
                 ints = pc.cast(text, pa.int64())
-                if ints.null_count < len(ints) and pc.min(ints).as_py() < 0:
-                    raise ValueError("negative")
                 out[pos] = ints
-                continue
-            except (pa.ArrowInvalid, ValueError):
-                pass
-            ok = pc.fill_null(pc.match_substring_regex(text, _DIGITS), True)
-            wrong = np.logical_not(ok.to_numpy(zero_copy_only=False))
+                limit = FIELD_MAX.get(layout.fields[pos])
+                if limit is None or ints.null_count == len(ints) or pc.max(ints).as_py() <= limit:
+                    continue
+                wrong = pc.fill_null(pc.greater(ints, limit), False).to_numpy(zero_copy_only=False)
+            else:
+                ok = pc.fill_null(pc.match_substring_regex(text, _DIGITS), True)
+                wrong = np.logical_not(ok.to_numpy(zero_copy_only=False))
             bad = wrong if bad is None else (bad | wrong)
         return out, bad
 
@@ -349,24 +408,30 @@ class _TextParser:
             if low is not None and low == 0:
                 m = pc.fill_null(pc.equal(lengths, 0), False).to_numpy(zero_copy_only=False)
                 mask = m if mask is None else (mask | m)
-        named = pc.is_in(cols[0], value_set=_KNOWN_NAMES_ARRAY)
-        if pc.any(named).as_py():
-            m = pc.fill_null(named, False).to_numpy(zero_copy_only=False)
-            mask = m if mask is None else (mask | m)
+        # header-like rows: a field name first; without integer columns (which no name passes)
+        # a name anywhere
+        for col in (cols if not any(self.layout.is_int) else cols[:1]):
+            named = pc.is_in(col, value_set=_KNOWN_NAMES_ARRAY)
+            if pc.any(named).as_py():
+                m = pc.fill_null(named, False).to_numpy(zero_copy_only=False)
+                mask = m if mask is None else (mask | m)
         if mask is not None and mask.any():
             self._to_slow(cols, lines, mask)
             keep = pa.array(~mask)
             cols = [c.filter(keep) for c in cols]
             lines = lines[~mask]
-        ints, bad = self._int_columns(cols)
-        if bad is not None and bad.any():
+        # at most three rounds: non-digit rows, then out-of-range rows of the now all-digit
+        # columns, then nothing
+        for _ in range(3):
+            ints, bad = self._int_columns(cols)
+            if bad is None or not bad.any():
+                break
             self._to_slow(cols, lines, bad)
             keep = pa.array(~bad)
             cols = [c.filter(keep) for c in cols]
             lines = lines[~bad]
-            ints, bad = self._int_columns(cols)
-            if bad is not None and bad.any():  # pragma: no cover - cannot happen after filtering
-                raise RuntimeError("integer conversion failed after filtering")
+        else:  # pragma: no cover - cannot happen: the third round sees only valid digits
+            raise RuntimeError("integer conversion failed after filtering")
         arrays, names = [], []
         for pos, col_name in enumerate(self.layout.columns):
             if col_name is None:
@@ -458,6 +523,33 @@ class _TextParser:
 
 
 _KNOWN_NAMES_ARRAY = pa.array(sorted(_KNOWN_NAMES), type=pa.binary())
+
+
+def _digits_only(col: pa.Array) -> bool:
+    """True when every value of a binary column is 1-18 ASCII digits (nulls aside).
+
+    Examples
+    --------
+    >>> _digits_only(pa.array([b"443", None, b"0"], pa.binary()))
+    True
+    >>> _digits_only(pa.array([b"443", b"0x1f"], pa.binary())), _digits_only(pa.array([b"9" * 19], pa.binary()))
+    (False, False)
+    """
+    n = len(col)
+    if n == 0 or col.null_count == n:
+        return True
+    bufs = col.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int32)[col.offset: col.offset + n + 1]
+    lengths = np.diff(offsets)
+    if col.null_count:
+        valid = col.is_valid().to_numpy(zero_copy_only=False)
+        lengths = lengths[valid]
+    if lengths.min() < 1 or lengths.max() > 18:
+        return False
+    if col.null_count and np.diff(offsets)[~valid].any():  # pragma: no cover - Arrow's CSV nulls own no bytes
+        return bool(pc.all(pc.match_substring_regex(col.view(pa.string()), _DIGITS)).as_py())
+    data = np.frombuffer(bufs[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    return bool(((data - 48) < 10).all())  # uint8 wraps: bytes below '0' become large
 
 
 def read_text(reader: PrefetchReader, state: StreamState, default: Layout, summary: ReadSummary,

@@ -334,7 +334,7 @@ def test_glob_list_and_duplicates(tmp_path):
 def test_columns_union_across_files(tmp_path):
     write(tmp_path / "a.log", lines_of("srcaddr dstport extra-a", "10.0.0.1 443 x"))
     write(tmp_path / "b.log", lines_of("version srcaddr", "3 10.0.0.2"))
-    write(tmp_path / "c.log", lines_of("vpc-id extra-b", "bogus line here"))  # no records
+    write(tmp_path / "c.log", lines_of("vpc-id extra-b", "bogus"))  # no records (too few tokens)
     df = read_flows(tmp_path)
     assert list(df.columns) == ["version", "srcaddr", "dstport", "vpc_id", "extra_a", "extra_b"]
     assert df["version"].tolist()[1] == 3 and df["dstport"].isna().tolist() == [False, True]

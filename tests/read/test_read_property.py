@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from readtest_helpers import assert_line_invariant
 
 from flowgraph.read import read_flows, scan_flows
-from flowgraph.read.fields import CANONICAL_FIELDS, INTEGER_FIELDS, column_name
+from flowgraph.read.fields import CANONICAL_FIELDS, FIELD_MAX, INTEGER_FIELDS, column_name
 
 _SAFE = st.characters(min_codepoint=33, max_codepoint=0x44F,
                       blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp"),
@@ -19,7 +19,12 @@ _SAFE = st.characters(min_codepoint=33, max_codepoint=0x44F,
 # string values never look like field names (they start with an upper-case letter or a digit)
 _STRING = st.builds(lambda head, tail: head + tail,
                     st.sampled_from("ABCXYZ0123456789"), st.text(_SAFE, max_size=12))
-_INT = st.one_of(st.integers(0, 2**63 - 1), st.integers(0, 70000))
+
+
+def _int(field: str):
+    """Valid values of an integer field: 0 .. its bound, small values often."""
+    top = FIELD_MAX[field]
+    return st.one_of(st.integers(0, top), st.integers(0, min(top, 70000)), st.just(top))
 
 
 @st.composite
@@ -28,7 +33,7 @@ def record_sets(draw):
     n = draw(st.integers(1, 12))
     rows = []
     for _ in range(n):
-        rows.append([draw(st.none() | (_INT if f in INTEGER_FIELDS else _STRING)) for f in fields])
+        rows.append([draw(st.none() | (_int(f) if f in INTEGER_FIELDS else _STRING)) for f in fields])
     return fields, rows
 
 

@@ -137,22 +137,27 @@ def test_invalid_lines_are_counted_not_dropped(tmp_path):
         V2_ACCEPT.replace("20641", "2064l"),             # non numeric
         V2_ACCEPT.replace("20641", "-5"),                # negative: non numeric
         V2_ACCEPT.replace("20641", "99999999999999999999"),  # out of range
-        V2_ACCEPT + " extra",                            # extra token
+        V2_ACCEPT + " extra",                            # extra token: record kept, token counted
         V2_REJECT,
     )
     df, s = read_one(tmp_path, text)
-    assert df["_line"].tolist() == [2, 8]
-    assert s["invalid_by_reason"] == {"token_count": 2, "non_numeric": 2, "out_of_range": 1}
+    assert df["_line"].tolist() == [2, 7, 8]
+    assert s["invalid_by_reason"] == {"token_count": 1, "non_numeric": 2, "out_of_range": 1}
+    assert s["records_with_extra_tokens"] == 1 and s["extra_tokens"] == 1
+    assert row(df, 1)["log_status"] == "OK" and row(df, 1)["srcport"] == 20641
     examples = s["invalid_examples"]
     assert examples["token_count"][0].endswith("a.log:3: bogus line")
     assert [e.split(":")[1] for e in examples["non_numeric"]] == ["4", "5"]
 
 
-def test_19_digit_integer_within_int64(tmp_path):
+def test_19_digit_integer_within_int64_is_out_of_range_for_bytes(tmp_path):
+    """int64 is not the bound: 2^63-1 bytes in one record is no flow (sums would overflow)."""
     record = V2_ACCEPT.replace(" 4249 ", " 9223372036854775807 ")
-    df, s = read_one(tmp_path, lines_of(record, V2_ACCEPT))
-    assert df["bytes"].tolist() == [9223372036854775807, 4249]
-    assert df["_line"].tolist() == [1, 2]
+    at_bound = V2_ACCEPT.replace(" 4249 ", f" {1 << 48} ")
+    df, s = read_one(tmp_path, lines_of(record, V2_ACCEPT, at_bound))
+    assert df["bytes"].tolist() == [4249, 1 << 48]
+    assert df["_line"].tolist() == [2, 3]
+    assert s["invalid_by_reason"] == {"out_of_range": 1}
 
 
 def test_garbage_bytes_and_control_characters(tmp_path):
