@@ -244,7 +244,7 @@ def parse_flow_tuples(tuples: Sequence[str] | pa.Array, schema: str) -> TupleTab
              "bad_value")
         out["decision"] = decision
         out["encryption"] = pa.nulls(n, pa.string())
-    state_ok = pc.fill_null(pc.is_in(state, pa.array(states)), True).to_numpy(zero_copy_only=False)
+    state_ok = pc.or_(pc.is_in(state, pa.array(states)), pc.is_null(state)).to_numpy(zero_copy_only=False)
     mark(~state_ok, "bad_value")
     out["state"] = state
     # counters: empty -> null
@@ -555,14 +555,12 @@ def read_blob(blocks: Iterable[bytes], state: StreamState, cloud: CloudFile) -> 
         return
     path_info = parse_blob_path(cloud.path)
     groups = _walk(doc, cloud, path_info)
+    cloud.entry["azure_tuples"] = len(groups["vnet"].tuples) + len(groups["nsg"].tuples)
+    cloud.entry["azure_connections"] = 0
     all_tuples = groups["vnet"].tuples + groups["nsg"].tuples
     lines = None
     if all_tuples and not (groups["vnet"].tuples and groups["nsg"].tuples):
-        string_count = sum(isinstance(t, str) for t in all_tuples) if not _all_strings(all_tuples) \
-            else len(all_tuples)
-        positions = [m.start() for m in _TUPLE.finditer(data)]
-        if len(positions) == string_count == len(all_tuples):
-            lines = lines_of(line_starts(data), positions)
+        lines = _tuple_lines(data, all_tuples)
     frames = []
     offset = 0
     for schema in ("vnet", "nsg"):
@@ -587,13 +585,33 @@ def read_blob(blocks: Iterable[bytes], state: StreamState, cloud: CloudFile) -> 
             valid[name] = attrs[name].to_numpy(dtype=object)[gi]
         valid["interface_id"] = valid["interface_id"].fillna("")
         valid["_line"] = tuple_lines[valid["index"].to_numpy()]
-        frames.append((schema, connection_records(collapse_connections(valid))))
+        conns = collapse_connections(valid)
+        cloud.entry["azure_connections"] += len(conns)
+        frames.append((schema, connection_records(conns)))
     for schema, records in frames:
         cloud.layout("azure-vnet" if schema == "vnet" else "azure-nsg", records.columns)
         columns = {c: records[c] for c in records.columns if c != "_line"}
         batch = cloud.emit(to_batch(columns, records["_line"].to_numpy()))
         if batch is not None:
             yield batch
+
+
+def _tuple_lines(data: bytes, tuples: list) -> np.ndarray | None:
+    """Line of each tuple in document order (``None`` when the strings cannot be matched one to one).
+
+    A tuple that is not a string gets the line of the string tuple before it.
+    """
+    positions = [m.start() for m in _TUPLE.finditer(data)]
+    is_str = None if _all_strings(tuples) else np.array([isinstance(t, str) for t in tuples], dtype=bool)
+    count = len(tuples) if is_str is None else int(is_str.sum())
+    if len(positions) != count:
+        return None
+    found = lines_of(line_starts(data), positions)
+    if is_str is None:
+        return found
+    lines = np.zeros(len(tuples), dtype=np.int64)
+    lines[is_str] = found
+    return np.maximum(np.maximum.accumulate(lines), 1)
 
 
 def _all_strings(items: list) -> bool:
