@@ -53,7 +53,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .clouds import CloudFile, line_starts, lines_of, read_document, to_batch
-from .streams import StreamState, whole_lines
+from .streams import MAX_LINE, StreamState, whole_lines
 
 __all__ = ["read_entries", "entries_to_records", "GCP_EXTRA_COLUMNS", "GCP_BATCH"]
 
@@ -363,6 +363,9 @@ def read_entries(blocks: Iterable[bytes], state: StreamState, cloud: CloudFile) 
             flag = state.flags.pop(phys, None)
             if flag is not None:
                 cloud.invalid(flag[0], phys, flag[1])
+                continue
+            if len(raw) > MAX_LINE:
+                cloud.invalid("line_too_long", phys, raw[:1024])
                 continue
             if phys == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]

@@ -148,9 +148,11 @@ def _read_file(src: SourceFile, layout: Layout, summary: ReadSummary) -> Iterato
         blocks = chain(first, blocks)
         fmt = f"{kind}/gzip" if gz else kind
         cloud = None
-        if kind == "json":  # Azure / GCP flow logs have their own readers (flowgraph.read.clouds)
+        if kind == "json" or (first and first[0].startswith(b"\xef\xbb\xbf")):
+            # Azure / GCP flow logs have their own readers (flowgraph.read.clouds)
             cloud, blocks = sniff_cloud_blocks(blocks)
         if cloud is not None:
+            fmt = "json/gzip" if gz else "json"
             yield from read_cloud(cloud, blocks, state, summary, src.path, fmt)
             return
         map_lines = None

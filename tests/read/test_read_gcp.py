@@ -1,0 +1,294 @@
+"""GCP VPC Flow Logs: conformance corpus and hand-written Cloud Logging entries.
+
+The corpus tests (``../shared/conformance/gcp``) skip with a reason in a
+clone without ``../shared`` (and fail under ``CI=true``); the hand-written
+entries below (written from the GCP record-format documentation) cover the
+same cases without it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from flowgraph.exceptions import InputError
+from flowgraph.read import read_flows, scan_flows, summarize_flows
+from flowgraph.read.gcp import GCP_EXTRA_COLUMNS
+
+# ---------------------------------------------------------------------------------------------
+# conformance corpus
+
+GCP_EXPECTED = [
+    {"srcaddr": "198.51.100.75", "dstaddr": "192.0.2.2", "srcport": 49444, "dstport": 3389, "protocol": 6,
+     "packets": 4, "bytes": 491, "start": 1522763257, "end": 1522763258, "action": "ACCEPT",
+     "reporter": "DEST", "flow_direction": "ingress", "interface_id": "gcp:192.0.2.2",
+     "account_id": "yoyodyne-102010", "instance_id": "vm-instance-01", "vpc_id": "yoyo-vpc-1",
+     "subnet_id": "yoyo-vpc-1", "region": "us-west1", "src_instance": None, "dst_instance": "vm-instance-01",
+     "src_workload": None, "dst_workload": "vm-instance-01", "dst_zone": "us-west1-a", "_line": 1},
+    {"srcaddr": "192.0.2.2", "dstaddr": "198.51.100.75", "srcport": 3389, "dstport": 49444, "protocol": 6,
+     "packets": 6, "bytes": 756, "start": 1522763252, "end": 1522763253, "action": "ACCEPT",
+     "reporter": "SRC", "flow_direction": "egress", "interface_id": "gcp:192.0.2.2",
+     "account_id": "yoyodyne-102010", "instance_id": "vm-instance-01", "vpc_id": "yoyo-vpc-1",
+     "subnet_id": "yoyo-vpc-1", "region": "us-west1", "src_instance": "vm-instance-01", "dst_instance": None,
+     "src_workload": "vm-instance-01", "dst_workload": None, "dst_zone": None, "_line": 2},
+    {"srcaddr": "192.0.2.2", "dstaddr": "192.0.2.3", "srcport": 3389, "dstport": 65535, "protocol": 6,
+     "packets": 20, "bytes": 1020, "start": 1522763251, "end": 1522763313, "action": "ACCEPT",
+     "reporter": "SRC", "flow_direction": "egress", "interface_id": "gcp:192.0.2.2",
+     "account_id": "yoyodyne-102010", "instance_id": "vm-instance-01", "vpc_id": "yoyo-vpc-1",
+     "subnet_id": "yoyo-vpc-1", "region": "us-west1", "src_instance": "vm-instance-01",
+     "dst_instance": "vm-instance-02", "src_workload": "vm-instance-01", "dst_workload": "vm-instance-02",
+     "dst_zone": "us-west1-a", "_line": 3},
+    # ICMP: no ports; no start_time (end_time is taken as start)
+    {"srcaddr": "192.0.2.2", "dstaddr": "192.0.2.3", "srcport": None, "dstport": None, "protocol": 1,
+     "packets": 20, "bytes": 1020, "start": 1522763313, "end": 1522763313, "action": "ACCEPT",
+     "reporter": "SRC", "flow_direction": "egress", "interface_id": "gcp:192.0.2.2",
+     "account_id": "yoyodyne-102010", "instance_id": "vm-instance-01", "vpc_id": "yoyo-vpc-1",
+     "subnet_id": "yoyo-vpc-1", "region": "us-west1", "src_instance": "vm-instance-01",
+     "dst_instance": "vm-instance-02", "src_workload": "vm-instance-01", "dst_workload": "vm-instance-02",
+     "dst_zone": "us-west1-a", "_line": 4},
+]
+
+
+def _value(v):
+    return None if v is pd.NA or (isinstance(v, float) and pd.isna(v)) else v
+
+
+def _records(df: pd.DataFrame, keys) -> list[dict]:
+    return [{k: _value(row[k]) for k in keys} for _, row in df.iterrows()]
+
+
+def test_manifest_lists_every_gcp_file(conformance_dir):
+    corpus = conformance_dir / "gcp"
+    manifest = json.loads((corpus / "manifest.json").read_text())
+    assert {p.name for p in corpus.iterdir() if p.name != "manifest.json"} == {e["file"] for e in manifest}
+    assert [e["file"] for e in manifest] == ["gcp_flowlogs_reader_jsonpayloads.jsonl"]
+
+
+def test_conformance_jsonpayloads(conformance_dir):
+    corpus = conformance_dir / "gcp"
+    entry = json.loads((corpus / "manifest.json").read_text())[0]
+    path = corpus / entry["file"]
+    df = read_flows(path, provenance=True)
+    summary = df.attrs["read_summary"]
+    assert summary["records"] == entry["records"] == len(GCP_EXPECTED)
+    assert summary["invalid"] == 0 and summary["blank_lines"] == 0
+    assert summary["per_file"][0]["format"] == "gcp-json" and summary["per_file"][0]["layout"] == "gcp-vpc-flow"
+    assert _records(df, GCP_EXPECTED[0].keys()) == GCP_EXPECTED
+    for column in ("srcport", "dstport", "protocol", "packets", "bytes", "start", "end"):
+        assert df[column].dtype == pd.Int64Dtype(), column
+    assert summary["first_start"] == 1522763251 and summary["last_end"] == 1522763313
+    # the DEST report of record 1 and the SRC report of record 2 are the two directions of one RDP session
+    assert (df.srcaddr[0], df.dstport[0]) == (df.dstaddr[1], df.srcport[1])
+
+
+def test_conformance_file_gzipped_with_log_entry_envelopes(conformance_dir, tmp_path):
+    # the same payloads as a Cloud Storage sink writes them: LogEntry objects, gzip
+    payloads = (conformance_dir / "gcp" / "gcp_flowlogs_reader_jsonpayloads.jsonl").read_text().splitlines()
+    lines = [json.dumps(log_entry(json.loads(p))) for p in payloads]
+    path = tmp_path / "compute.googleapis.com" / "vpc_flows" / "2018" / "04" / "03" / "13:00:00_13:59:59_S0.json.gz"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    df = read_flows(tmp_path, provenance=True)
+    assert _records(df, GCP_EXPECTED[0].keys()) == GCP_EXPECTED
+    assert df.attrs["read_summary"]["per_file"][0]["format"] == "gcp-json/gzip"
+
+
+# ---------------------------------------------------------------------------------------------
+# hand-written entries
+
+def log_entry(payload: dict, project: str = "shop-prod") -> dict:
+    return {
+        "insertId": "1a2b3c", "jsonPayload": payload,
+        "logName": f"projects/{project}/logs/compute.googleapis.com%2Fvpc_flows",
+        "receiveTimestamp": "2025-03-04T10:00:09.123456789Z",
+        "resource": {"type": "gce_subnetwork", "labels": {"project_id": project, "location": "europe-west1-b",
+                                                          "subnetwork_id": "123", "subnetwork_name": "apps"}},
+        "timestamp": "2025-03-04T10:00:08.000000001Z",
+    }
+
+
+def gke(cluster: str, ns: str, pod: str, workload: str | None, service: str | None = None) -> dict:
+    details = {"cluster": {"cluster_location": "europe-west1", "cluster_name": cluster},
+               "pod": {"pod_name": pod, "pod_namespace": ns}}
+    if workload is not None:
+        details["pod"]["pod_workload"] = {"workload_name": workload, "workload_type": "DEPLOYMENT"}
+    if service is not None:
+        details["service"] = [{"service_name": service, "service_namespace": ns}]
+    return details
+
+
+def flow(src: str, dst: str, sport, dport, *, reporter: str, bytes_sent="1000", packets_sent="10",
+         start="2025-03-04T10:00:00.100Z", end="2025-03-04T10:00:04.900Z", proto=6, **extra) -> dict:
+    payload = {"connection": {"src_ip": src, "src_port": sport, "dest_ip": dst, "dest_port": dport,
+                              "protocol": proto},
+               "reporter": reporter, "bytes_sent": bytes_sent, "packets_sent": packets_sent,
+               "start_time": start, "end_time": end, "rtt_msec": "3"}
+    payload.update(extra)
+    return payload
+
+
+def write_lines(path: Path, items: list, *, raw: bool = False) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = "\n".join(items if raw else [json.dumps(i) for i in items]) + "\n"
+    path.write_text(text)
+    return path
+
+
+def test_gke_workloads_and_instance_groups_are_capture_identity(tmp_path):
+    entries = [
+        log_entry(flow("10.8.0.12", "10.8.1.20", 41000, 8080, reporter="SRC",
+                       src_gke_details=gke("prod", "shop", "checkout-7d9f-abcde", "checkout"),
+                       dest_gke_details=gke("prod", "shop", "cart-5c4b-xyz12", "cart", service="cart"),
+                       src_instance={"project_id": "shop-prod", "region": "europe-west1", "vm_name": "gke-node-1",
+                                     "zone": "europe-west1-b"},
+                       src_vpc={"project_id": "shop-prod", "vpc_name": "shop-vpc", "subnetwork_name": "gke"})),
+        log_entry(flow("10.0.0.5", "10.0.1.7", 51000, 5432, reporter="DEST",
+                       dest_instance={"project_id": "data-prod", "region": "europe-west1", "vm_name": "pg-1",
+                                      "zone": "europe-west1-c",
+                                      "managed_instance_group": {"name": "postgres", "zone": "europe-west1-c"}},
+                       dest_vpc={"project_id": "data-prod", "vpc_name": "data-vpc", "subnetwork_name": "db"}),
+                  project="logging-host"),
+    ]
+    df = read_flows(write_lines(tmp_path / "vpc_flows.jsonl", entries))
+    assert list(df.columns[-len(GCP_EXTRA_COLUMNS):]) == list(GCP_EXTRA_COLUMNS)
+    a, b = df.iloc[0], df.iloc[1]
+    assert (a.src_workload, a.dst_workload, a.dst_gke_service, a.src_gke_pod) == \
+        ("shop/checkout", "shop/cart", "cart", "checkout-7d9f-abcde")
+    assert (a.src_gke_cluster, a.src_gke_namespace, a.src_instance, a.instance_id, a.vpc_id, a.subnet_id) == \
+        ("prod", "shop", "gke-node-1", "gke-node-1", "shop-vpc", "gke")
+    # the DEST side reported: its VM, its managed instance group as identity, its project as account
+    assert (b.dst_workload, b.dst_mig, b.instance_id, b.account_id, b.flow_direction, b.interface_id) == \
+        ("postgres", "postgres", "pg-1", "data-prod", "ingress", "gcp:10.0.1.7")
+    assert pd.isna(b.src_workload)
+    assert (a.start, a.end, a.bytes, a.packets) == (1741082400, 1741082404, 1000, 10)
+
+
+def test_both_reporters_of_one_flow_count_once_in_the_graph(tmp_path):
+    from flowgraph.graph import build_graph
+    from flowgraph.resolve import Inventory
+
+    # both VMs log both directions of one TCP session: four entries, one connection
+    entries = [
+        flow("10.0.0.5", "10.0.1.7", 51000, 5432, reporter="SRC", bytes_sent="1200", packets_sent="12"),
+        flow("10.0.0.5", "10.0.1.7", 51000, 5432, reporter="DEST", bytes_sent="1150", packets_sent="11",
+             start="2025-03-04T10:00:00.300Z", end="2025-03-04T10:00:05.100Z"),
+        flow("10.0.1.7", "10.0.0.5", 5432, 51000, reporter="SRC", bytes_sent="64000", packets_sent="50"),
+        flow("10.0.1.7", "10.0.0.5", 5432, 51000, reporter="DEST", bytes_sent="64000", packets_sent="50"),
+    ]
+    path = write_lines(tmp_path / "flows.jsonl", [log_entry(e) for e in entries])
+    df = read_flows(path)
+    assert df["interface_id"].tolist() == ["gcp:10.0.0.5", "gcp:10.0.1.7", "gcp:10.0.1.7", "gcp:10.0.0.5"]
+    inv = Inventory.from_frame(pd.DataFrame({"ip": ["10.0.0.5", "10.0.1.7"], "service": ["api", "db"]}))
+    edges = build_graph(path, inv).edges
+    assert len(edges) == 1
+    e = edges.iloc[0]
+    # each direction's counters come from one reporter (the larger): 1200 + 64000 bytes, 12 + 50 packets
+    assert (e.client, e.server, e.server_port, e.connections, e.bytes, e.packets) == \
+        ("api", "db", 5432, 1, 65200, 62)
+
+
+def test_gcloud_json_array_and_bigquery_times(tmp_path):
+    entries = [
+        log_entry(flow("10.0.0.5", "10.0.1.7", 51000.0, 5432.0, reporter="SRC", proto=6.0)),
+        # BigQuery exports write TIMESTAMP values this way and keep int64 as strings
+        log_entry(flow("10.0.0.6", "10.0.1.7", "51001", "5432", reporter="SRC",
+                       start="2025-03-04 10:00:00.1 UTC", end="2025-03-04 10:00:03 UTC")),
+    ]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(entries, indent=2))
+    df = read_flows(path, provenance=True)
+    assert df["srcport"].tolist() == [51000, 51001] and df["protocol"].tolist() == [6, 6]
+    assert df["start"].tolist() == [1741082400, 1741082400] and df["end"].tolist() == [1741082404, 1741082403]
+    lines = path.read_text().splitlines()
+    for line in df["_line"].tolist():
+        assert '"connection"' in lines[line - 1]
+
+
+def test_disposition_and_bare_payloads_in_one_stream(tmp_path):
+    entries = [flow("203.0.113.9", "10.0.1.7", 40000, 22, reporter="DEST", disposition="DROPPED"),
+               flow("10.0.1.7", "203.0.113.9", 22, 40000, reporter="SRC", disposition="ALLOWED")]
+    batches = list(scan_flows(write_lines(tmp_path / "a.jsonl", entries), columns=["action", "flow_direction"]))
+    assert [b.to_pylist() for b in batches][0][0]["action"] == "REJECT"
+    assert batches[0].column("action").to_pylist() == ["REJECT", "ACCEPT"]
+
+
+def test_blank_lines_and_bom_keep_line_numbers(tmp_path):
+    good = json.dumps(flow("10.0.0.5", "10.0.1.7", 51000, 5432, reporter="SRC"))
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + b"\n\n".join([good.encode(), good.encode()]) + b"\n\n")
+    df = read_flows(path, provenance=True)
+    summary = df.attrs["read_summary"]
+    assert df["_line"].tolist() == [1, 3]
+    assert summary["blank_lines"] == 2 and summary["per_file"][0]["lines"] == 4
+
+
+# ---------------------------------------------------------------------------------------------
+# bad input: counted with a reason and a line, never an exception
+
+def test_bad_entries_are_counted_with_reason_and_line(tmp_path):
+    good = flow("10.0.0.5", "10.0.1.7", 51000, 5432, reporter="SRC")
+    bad = [
+        ("invalid_json", '{"connection": {"src_ip": "10.0.0.5",'),
+        ("invalid_json", '{"bytes_sent": ' + "9" * 5000 + "}"),
+        ("missing_key", json.dumps({"reporter": "SRC", "bytes_sent": "1"})),
+        ("missing_key", json.dumps({**good, "connection": {"src_ip": "10.0.0.5", "protocol": 6}})),
+        ("missing_key", json.dumps({k: v for k, v in good.items() if k not in ("start_time", "end_time")})),
+        ("wrong_type", json.dumps({**good, "connection": "10.0.0.5:51000"})),
+        ("wrong_type", json.dumps([1, 2])),
+        ("wrong_type", json.dumps({**good, "connection": {**good["connection"], "src_port": "http"}})),
+        ("wrong_type", json.dumps({**good, "connection": {**good["connection"], "protocol": True}})),
+        ("wrong_type", json.dumps({**good, "connection": {**good["connection"], "dest_port": 22.5}})),
+        ("wrong_type", json.dumps({**good, "bytes_sent": str(2**64)})),
+        ("wrong_type", json.dumps({**good, "packets_sent": "-3"})),
+        ("wrong_type", json.dumps({**good, "connection": {**good["connection"], "src_ip": 167772165}})),
+        ("out_of_range", json.dumps({**good, "connection": {**good["connection"], "dest_port": 70000}})),
+        ("out_of_range", json.dumps({**good, "connection": {**good["connection"], "protocol": "300"}})),
+        ("bad_time", json.dumps({**good, "start_time": "yesterday"})),
+        ("bad_time", json.dumps({**good, "start_time": "2025-03-04T10:00:09Z"})),  # after end_time
+        ("bad_value", json.dumps({**good, "reporter": "BOTH"})),
+    ]
+    lines = [json.dumps(good), *(text for _, text in bad), json.dumps(good)]
+    path = write_lines(tmp_path / "bad.jsonl", lines, raw=True)
+    with open(path, "ab") as f:
+        f.write(b'{"connection": {"src_ip": "10.0.0.5\xff"}}\n')  # not UTF-8
+    df = read_flows(path, provenance=True)
+    summary = df.attrs["read_summary"]
+    assert df["_line"].tolist() == [1, len(lines)]
+    expected: dict[str, int] = {}
+    for reason, _ in bad:
+        expected[reason] = expected.get(reason, 0) + 1
+    expected["invalid_json"] += 1
+    assert summary["invalid_by_reason"] == expected
+    assert summary["records"] + summary["invalid"] == len(lines) + 1
+    for reason, examples in summary["invalid_examples"].items():
+        for example in examples:
+            file, line, _ = example.split(":", 2)
+            assert file == str(path)
+            assert bad[int(line) - 2][0] == reason if int(line) <= len(bad) + 1 else reason == "invalid_json"
+
+
+def test_overlong_line_is_counted_not_read_whole(tmp_path):
+    good = json.dumps(flow("10.0.0.5", "10.0.1.7", 51000, 5432, reporter="SRC"))
+    path = tmp_path / "long.jsonl"
+    path.write_text(good + "\n" + '{"connection": {"src_ip": "' + "1" * (2 << 20) + '"}}\n' + good + "\n")
+    summary = summarize_flows(path)
+    assert summary.records == 2 and summary.invalid_by_reason == {"line_too_long": 1}
+    assert summary.invalid_examples["line_too_long"][0].startswith(f"{path}:2:")
+
+
+@pytest.mark.parametrize("content, reason", [
+    ('[{"jsonPayload": {"connection": {"src_ip": "10.0.0.1", "dest_ip": "10.0.0.2"}}', "invalid_json"),
+    ('[{"jsonPayload": {"connection": {"src_ip": "10.0.0.1", "dest_ip": "10.0.0.2"}}}]', "missing_key"),
+])
+def test_malformed_json_array(tmp_path, content, reason):
+    path = tmp_path / "x.json"
+    path.write_text(content)
+    with pytest.raises(InputError, match="no valid flow-log record"):
+        read_flows(path)
+    good = write_lines(tmp_path / "good.jsonl", [flow("10.0.0.5", "10.0.1.7", 1, 2, reporter="SRC")])
+    summary = summarize_flows([path, good])
+    assert summary.records == 1 and summary.invalid_by_reason == {reason: 1}
