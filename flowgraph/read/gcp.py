@@ -43,6 +43,7 @@ Examples
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -51,6 +52,8 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pa_json
 
 from .clouds import CloudFile, line_starts, lines_of, read_document, to_batch
 from .streams import MAX_LINE, StreamState, whole_lines
@@ -101,13 +104,31 @@ def _payload(entry):
     return entry
 
 
-def _int_column(values: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _int_column(values) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """int64 values, a mask of present values and a mask of malformed ones.
 
-    Integers, integral floats and digit strings (``"491"``, ``"3389.0"``) are
-    numbers; booleans, other strings, objects and non-integral floats are
+    ``values`` is a list of parsed JSON values or an Arrow array.  Integers,
+    integral floats and digit strings (``"491"``, ``"3389.0"``) are numbers;
+    booleans, other strings, objects, negative and non-integral numbers are
     malformed; values beyond int64 are malformed.
     """
+    if isinstance(values, pa.Array):
+        t = values.type
+        n = len(values)
+        present = values.is_valid().to_numpy(zero_copy_only=False)
+        if pa.types.is_null(t) or not present.any():
+            return np.zeros(n, np.int64), present, np.zeros(n, bool)
+        if pa.types.is_integer(t):
+            out = pc.fill_null(values.cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
+            return out, present, present & (out < 0)
+        if pa.types.is_floating(t):
+            f = pc.fill_null(values, 0.0).to_numpy(zero_copy_only=False)
+            ok = np.isfinite(f) & (np.floor(f) == f) & (f >= 0) & (f < 9.2e18)
+            return np.where(ok, f, 0).astype(np.int64), present, present & ~ok
+        if not pa.types.is_string(t):
+            values = values.to_pylist()
+        else:
+            values = values.to_numpy(zero_copy_only=False).tolist()
     n = len(values)
     out = np.zeros(n, dtype=np.int64)
     present = np.array([v is not None for v in values], dtype=bool)
@@ -128,11 +149,25 @@ def _int_column(values: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return out, present, present & ~ok
 
 
-def _times(values: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Epoch seconds, present mask, malformed mask of RFC 3339 strings."""
+def _times(values) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Epoch seconds, present mask, malformed mask of RFC 3339 strings (a list or an Arrow array)."""
+    if isinstance(values, pa.Array):
+        present = values.is_valid().to_numpy(zero_copy_only=False)
+        if pa.types.is_timestamp(values.type):  # the Arrow JSON reader may infer timestamps
+            secs = pc.fill_null(values.cast(pa.timestamp("s"), safe=False).cast(pa.int64()), 0)
+            return secs.to_numpy(zero_copy_only=False), present, np.zeros(len(values), bool)
+        if pa.types.is_null(values.type):
+            return np.zeros(len(values), np.int64), present, np.zeros(len(values), bool)
+        if pa.types.is_string(values.type):
+            try:  # RFC 3339 with a zone: Arrow parses it; anything else goes the pandas way below
+                ns = pc.fill_null(values.cast(pa.timestamp("ns", tz="UTC")).cast(pa.int64()), 0)
+                return ns.to_numpy(zero_copy_only=False) // 1_000_000_000, present, np.zeros(len(values), bool)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
+        values = values.to_pylist()
     s = pd.Series(values, dtype=object)
     present = s.notna().to_numpy()
-    is_str = s.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    is_str = np.array([isinstance(v, str) for v in values], dtype=bool)
     text = s.where(is_str, None).astype("string").str.strip()
     text = text.str.replace(r"\s*UTC$", "Z", regex=True).str.replace(" ", "T", n=1, regex=False)
     parsed = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
@@ -145,17 +180,117 @@ def _times(values: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return secs, present, present & ~ok
 
 
-def _strings(values: list) -> np.ndarray:
+def _strings(values) -> np.ndarray:
+    """Object array of the non-empty strings (anything else -> None)."""
+    if isinstance(values, pa.Array):
+        if not pa.types.is_string(values.type):
+            return np.full(len(values), None, dtype=object)
+        values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+        return values.to_numpy(zero_copy_only=False).astype(object)
     return np.array([v if isinstance(v, str) and v != "" else None for v in values], dtype=object)
 
 
-def entries_to_records(entries: list, lines: np.ndarray, cloud: CloudFile) -> pd.DataFrame | None:
+def _not_string(values) -> np.ndarray:
+    """Mask of present values that are not non-empty strings."""
+    if isinstance(values, pa.Array):
+        valid = values.is_valid().to_numpy(zero_copy_only=False)
+        if not pa.types.is_string(values.type):
+            return valid
+        return valid & pc.fill_null(pc.equal(values, ""), False).to_numpy(zero_copy_only=False)
+    return np.array([v is not None and (not isinstance(v, str) or not v) for v in values], dtype=bool)
+
+
+def _pick(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.where(pd.isna(a), b, a)
+
+
+class _ListEntries:
+    """Parsed JSON entries (the general path)."""
+
+    def __init__(self, entries: list) -> None:
+        self.entries = entries
+        self.n = len(entries)
+        self.payloads = [_payload(e) for e in entries]
+
+    def structure(self) -> tuple[np.ndarray, np.ndarray]:
+        """Masks: (missing ``connection``, wrong types of the payload or ``connection``)."""
+        conns = [_dig(p, "connection") for p in self.payloads]
+        missing = np.array([isinstance(p, dict) and c is None for p, c in zip(self.payloads, conns, strict=True)],
+                           dtype=bool)
+        wrong = np.array([not isinstance(p, dict) or (c is not None and not isinstance(c, dict))
+                          for p, c in zip(self.payloads, conns, strict=True)], dtype=bool)
+        return missing, wrong
+
+    def get(self, *path) -> list:
+        return [_dig(p, *path) for p in self.payloads]
+
+    def entry_get(self, *path) -> list:
+        return [_dig(e, *path) for e in self.entries]
+
+    def first_service(self, gke: str) -> np.ndarray:
+        return _strings([s[0].get("service_name") if isinstance(s, list) and s and isinstance(s[0], dict)
+                         else None for s in self.get(gke, "service")])
+
+    def text(self, i: int) -> str:
+        try:
+            return json.dumps(self.entries[i], separators=(",", ":"))[:200]
+        except (TypeError, ValueError):  # pragma: no cover - parsed JSON always dumps
+            return repr(self.entries[i])[:200]
+
+
+class _ArrowEntries:
+    """A chunk of JSON lines parsed by :mod:`pyarrow.json` (the fast path)."""
+
+    def __init__(self, table: pa.Table, raw_lines: list[bytes]) -> None:
+        self.n = table.num_rows
+        self.raw_lines = raw_lines
+        self.root = table.to_struct_array().combine_chunks()
+        self.payload = self.root
+        for key in ("jsonPayload", "json_payload"):
+            if key in table.column_names:
+                self.payload = pc.struct_field(self.root, key)
+                break
+
+    @staticmethod
+    def _dig(arr: pa.Array, path) -> pa.Array:
+        for key in path:
+            if not pa.types.is_struct(arr.type) or arr.type.get_field_index(key) < 0:
+                return pa.nulls(len(arr))
+            arr = pc.struct_field(arr, key)
+        return arr
+
+    def structure(self) -> tuple[np.ndarray, np.ndarray]:
+        conn = self._dig(self.payload, ("connection",))
+        missing = ~conn.is_valid().to_numpy(zero_copy_only=False)
+        wrong = ~missing if not pa.types.is_struct(conn.type) else np.zeros(self.n, bool)
+        return missing, wrong
+
+    def get(self, *path) -> pa.Array:
+        return self._dig(self.payload, path)
+
+    def entry_get(self, *path) -> pa.Array:
+        return self._dig(self.root, path)
+
+    def first_service(self, gke: str) -> np.ndarray:
+        services = self.get(gke, "service")
+        if not pa.types.is_list(services.type) or not pa.types.is_struct(services.type.value_type):
+            return _strings(pa.nulls(self.n))
+        first = pc.list_element(pc.if_else(pc.greater(pc.list_value_length(services), 0), services,
+                                           pa.scalar(None, services.type)), 0)
+        return _strings(self._dig(first, ("service_name",)))
+
+    def text(self, i: int) -> str:
+        return self.raw_lines[i][:200].decode("utf-8", "backslashreplace")
+
+
+def entries_to_records(entries, lines: np.ndarray, cloud: CloudFile) -> pd.DataFrame | None:
     """Canonical records of parsed Cloud Logging entries; invalid ones are counted on ``cloud``.
 
     Parameters
     ----------
     entries : list
-        Parsed JSON values, one per record (LogEntry or bare ``jsonPayload``).
+        Parsed JSON values, one per record (LogEntry or bare ``jsonPayload``);
+        or a chunk already parsed by :mod:`pyarrow.json` (internal fast path).
     lines : numpy.ndarray
         Their 1-based line numbers (for ``_line`` and invalid examples).
     cloud : CloudFile
@@ -166,29 +301,26 @@ def entries_to_records(entries: list, lines: np.ndarray, cloud: CloudFile) -> pd
     pandas.DataFrame or None
         Canonical and extra columns plus ``_line``; ``None`` when no entry is valid.
     """
-    n = len(entries)
+    src = entries if isinstance(entries, _ArrowEntries) else _ListEntries(entries)
+    n = src.n
     if n == 0:
         return None
-    payloads = [_payload(e) for e in entries]
+    get = src.get
     reason = np.full(n, None, dtype=object)
 
     def mark(bad: np.ndarray, why: str) -> None:
         reason[bad & np.equal(reason, None)] = why
 
-    mark(np.array([not isinstance(p, dict) for p in payloads], dtype=bool), "wrong_type")
-    conns = [_dig(p, "connection") for p in payloads]
-    mark(np.array([c is None for c in conns], dtype=bool), "missing_key")
-    mark(np.array([not isinstance(c, dict) for c in conns], dtype=bool), "wrong_type")
-
-    def get(*path) -> list:
-        return [_dig(p, *path) for p in payloads]
-
+    missing, wrong = src.structure()
+    mark(wrong, "wrong_type")
+    mark(missing, "missing_key")
     out: dict[str, object] = {}
     for key, col in (("src_ip", "srcaddr"), ("dest_ip", "dstaddr")):
-        raw = [_dig(c, key) for c in conns]
-        mark(np.array([v is None for v in raw], dtype=bool), "missing_key")
-        mark(np.array([not isinstance(v, str) or not v for v in raw], dtype=bool), "wrong_type")
+        raw = get("connection", key)
         out[col] = _strings(raw)
+        bad = _not_string(raw)
+        mark(pd.isna(out[col]) & ~bad, "missing_key")
+        mark(bad, "wrong_type")
     ints: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for path, col, high, required in (
         (("connection", "src_port"), "srcport", 65535, False),
@@ -210,19 +342,14 @@ def entries_to_records(entries: list, lines: np.ndarray, cloud: CloudFile) -> pd
     start = np.where(start_present, start, end)
     end = np.where(end_present, end, start)
     mark(start > end, "bad_time")
-    reporter = _strings(get("reporter"))
-    bad_reporter = np.array([r is not None and r not in _REPORTERS for r in reporter], dtype=bool)
-    mark(bad_reporter, "bad_value")
+    reporter_raw = get("reporter")
+    reporter = _strings(reporter_raw)
+    mark(_not_string(reporter_raw) | (~pd.isna(reporter) & ~np.isin(reporter, list(_REPORTERS))), "bad_value")
     disposition = _strings(get("disposition"))
 
     keep = np.equal(reason, None)
     for i in np.flatnonzero(~keep).tolist():
-        entry = entries[i]
-        try:
-            text = json.dumps(entry, separators=(",", ":"))[:200]
-        except (TypeError, ValueError):  # pragma: no cover - parsed JSON always dumps
-            text = repr(entry)[:200]
-        cloud.invalid(str(reason[i]), int(lines[i]), text)
+        cloud.invalid(str(reason[i]), int(lines[i]), src.text(i))
     if not keep.any():
         return None
 
@@ -232,14 +359,16 @@ def entries_to_records(entries: list, lines: np.ndarray, cloud: CloudFile) -> pd
     df["start"] = start
     df["end"] = end
     df["action"] = np.where(disposition == "DROPPED", "REJECT", "ACCEPT")
-    src_side = np.array([r in ("SRC", "SRC_GATEWAY") for r in reporter], dtype=bool)
-    dst_side = np.array([r in ("DEST", "DEST_GATEWAY") for r in reporter], dtype=bool)
+    src_side = np.isin(reporter, ["SRC", "SRC_GATEWAY"])
+    dst_side = np.isin(reporter, ["DEST", "DEST_GATEWAY"])
     direction = np.full(n, None, dtype=object)
     direction[src_side] = "egress"
     direction[dst_side] = "ingress"
     reporting_ip = np.where(src_side, out["srcaddr"], np.where(dst_side, out["dstaddr"], None))
-    df["interface_id"] = np.array([f"gcp:{ip}" if ip is not None else None for ip in reporting_ip],
-                                  dtype=object)
+    interface = np.full(n, None, dtype=object)
+    has_ip = ~pd.isna(reporting_ip)
+    interface[has_ip] = np.char.add("gcp:", reporting_ip[has_ip].astype(str)).astype(object)
+    df["interface_id"] = interface
     df["flow_direction"] = direction
 
     sides: dict[str, dict[str, np.ndarray]] = {}
@@ -249,11 +378,9 @@ def entries_to_records(entries: list, lines: np.ndarray, cloud: CloudFile) -> pd
         gke = f"{gcp_side}_gke_details"
         vals = {
             "instance": _strings(get(inst, "vm_name")),
-            "project": _strings([a or b for a, b in zip(get(inst, "project_id"), get(vpc, "project_id"),
-                                                        strict=True)]),
+            "project": _pick(_strings(get(inst, "project_id")), _strings(get(vpc, "project_id"))),
             "zone": _strings(get(inst, "zone")),
-            "region": _strings([a or b for a, b in zip(get(inst, "region"), get(vpc, "subnetwork_region"),
-                                                       strict=True)]),
+            "region": _pick(_strings(get(inst, "region")), _strings(get(vpc, "subnetwork_region"))),
             "vpc": _strings(get(vpc, "vpc_name")),
             "subnet": _strings(get(vpc, "subnetwork_name")),
             "mig": _strings(get(inst, "managed_instance_group", "name")),
@@ -261,25 +388,24 @@ def entries_to_records(entries: list, lines: np.ndarray, cloud: CloudFile) -> pd
             "gke_namespace": _strings(get(gke, "pod", "pod_namespace")),
             "gke_pod": _strings(get(gke, "pod", "pod_name")),
             "gke_workload": _strings(get(gke, "pod", "pod_workload", "workload_name")),
-            "gke_service": _strings([s[0].get("service_name") if isinstance(s, list) and s
-                                     and isinstance(s[0], dict) else None
-                                     for s in get(gke, "service")]),
+            "gke_service": src.first_service(gke),
         }
-        workload = np.array([f"{ns}/{wl}" if wl is not None and ns is not None else wl
-                             for ns, wl in zip(vals["gke_namespace"], vals["gke_workload"], strict=True)],
-                            dtype=object)
+        workload = vals["gke_workload"].copy()
+        both = ~pd.isna(workload) & ~pd.isna(vals["gke_namespace"])
+        if both.any():
+            workload[both] = np.char.add(np.char.add(vals["gke_namespace"][both].astype(str), "/"),
+                                         workload[both].astype(str)).astype(object)
         for fallback in (vals["mig"], vals["instance"]):
-            workload = np.where(pd.isna(workload), fallback, workload)
+            workload = _pick(workload, fallback)
         vals["workload"] = workload
         sides[side] = vals
     # the reporting side's VM, VPC and project fill the canonical "capturing interface" columns
-    resource_project = _strings([_dig(e, "resource", "labels", "project_id") for e in entries])
+    resource_project = _strings(src.entry_get("resource", "labels", "project_id"))
 
     def reporting(name: str) -> np.ndarray:
         return np.where(src_side, sides["src"][name], np.where(dst_side, sides["dst"][name], None))
 
-    account = reporting("project")
-    df["account_id"] = np.where(pd.isna(account), resource_project, account)
+    df["account_id"] = _pick(reporting("project"), resource_project)
     df["instance_id"] = reporting("instance")
     df["vpc_id"] = reporting("vpc")
     df["subnet_id"] = reporting("subnet")
@@ -297,12 +423,35 @@ def entries_to_records(entries: list, lines: np.ndarray, cloud: CloudFile) -> pd
     return df
 
 
+def _fast_chunk(chunk: bytes, first_line: int, state: StreamState) -> _ArrowEntries | None:
+    """Parse a chunk of plain JSON lines with :mod:`pyarrow.json` (``None``: use the general path)."""
+    n_lines = chunk.count(b"\n")
+    if n_lines == 0 or any(first_line <= k < first_line + n_lines for k in state.flags):
+        return None
+    if b"\n\n" in chunk or chunk[:1] in (b"\n", b" ", b"\xef") or b"\r" in chunk or b"\n " in chunk:
+        return None
+    try:
+        table = pa_json.read_json(io.BytesIO(chunk), read_options=pa_json.ReadOptions(
+            use_threads=False, block_size=len(chunk) + 1))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    if table.num_rows != n_lines:
+        return None
+    for key in ("jsonPayload", "json_payload"):
+        if key in table.column_names:
+            col = table.column(key)
+            if col.null_count or not pa.types.is_struct(col.type):
+                return None  # entries of mixed shapes: the general path sorts them out
+    raw = chunk.split(b"\n")
+    return _ArrowEntries(table, raw[:n_lines])
+
+
 _ORDER = ("account_id", "interface_id", "srcaddr", "dstaddr", "srcport", "dstport", "protocol",
           "packets", "bytes", "start", "end", "action", "vpc_id", "subnet_id", "instance_id", "region",
           "flow_direction", *GCP_EXTRA_COLUMNS)
 
 
-def _emit(entries: list, lines: list[int] | np.ndarray, cloud: CloudFile) -> pa.RecordBatch | None:
+def _emit(entries, lines: list[int] | np.ndarray, cloud: CloudFile) -> pa.RecordBatch | None:
     df = entries_to_records(entries, np.asarray(lines, dtype=np.int64), cloud)
     cloud.layout("gcp-vpc-flow", _ORDER)
     if df is None:
@@ -355,6 +504,20 @@ def read_entries(blocks: Iterable[bytes], state: StreamState, cloud: CloudFile) 
     lines: list[int] = []
     phys = 0
     for chunk in whole_lines(chain(head, it), state):
+        starts = line_starts(chunk)
+        if len(starts) > 1 and int(np.diff(starts).max()) <= MAX_LINE:
+            fast = _fast_chunk(chunk, phys + 1, state)
+            if fast is not None:
+                if entries:
+                    batch = _emit(entries, lines, cloud)
+                    entries, lines = [], []
+                    if batch is not None:
+                        yield batch
+                batch = _emit(fast, np.arange(phys + 1, phys + fast.n + 1), cloud)
+                phys += fast.n
+                if batch is not None:
+                    yield batch
+                continue
         raw_lines = chunk.split(b"\n")
         if raw_lines and raw_lines[-1] == b"":
             raw_lines.pop()

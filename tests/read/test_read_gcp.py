@@ -292,3 +292,38 @@ def test_malformed_json_array(tmp_path, content, reason):
     good = write_lines(tmp_path / "good.jsonl", [flow("10.0.0.5", "10.0.1.7", 1, 2, reporter="SRC")])
     summary = summarize_flows([path, good])
     assert summary.records == 1 and summary.invalid_by_reason == {reason: 1}
+
+
+def test_columnar_fast_path_and_general_path_agree(tmp_path, monkeypatch):
+    import flowgraph.read.gcp as gcp
+
+    taken = []
+    real = gcp._fast_chunk
+    monkeypatch.setattr(gcp, "_fast_chunk", lambda *a: taken.append(real(*a)) or taken[-1])
+    # consistent field types take the pyarrow.json path; a leading blank line sends the same
+    # entries through json.loads; both must give the same records
+    entries = [
+        log_entry(flow("10.8.0.12", "10.8.1.20", 41000, 8080, reporter="SRC",
+                       src_gke_details=gke("prod", "shop", "checkout-1", "checkout"),
+                       dest_gke_details=gke("prod", "shop", "cart-1", "cart", service="cart"))),
+        log_entry(flow("10.8.1.20", "10.8.0.12", 8080, 41000, reporter="DEST", disposition="DROPPED",
+                       src_gke_details=gke("prod", "shop", "cart-1", None),
+                       dest_gke_details=gke("prod", "shop", "checkout-1", "checkout"))),
+        log_entry(flow("10.8.0.12", "8.8.8.8", None, None, reporter="SRC", proto=1, start=None)),
+        log_entry(flow("10.8.0.12", "10.8.1.21", 41001, 70000, reporter="SRC")),  # invalid: port
+    ]
+    fast = write_lines(tmp_path / "fast.jsonl", entries)
+    slow = tmp_path / "slow.jsonl"
+    slow.write_text("\n" + fast.read_text())
+    a = read_flows(fast, provenance=True)
+    assert taken and taken[-1] is not None  # the columnar path read it
+    b = read_flows(slow, provenance=True)
+    assert taken[-1] is None  # the general path read it
+    assert a["_line"].tolist() == [1, 2, 3] and b["_line"].tolist() == [2, 3, 4]
+    pd.testing.assert_frame_equal(a.drop(columns=["_file", "_line"]), b.drop(columns=["_file", "_line"]))
+    assert [_value(v) for v in a["src_workload"]] == ["shop/checkout", None, None]
+    assert [_value(v) for v in a["dst_gke_service"]] == ["cart", None, None]
+    assert a["action"].tolist() == ["ACCEPT", "REJECT", "ACCEPT"]
+    assert (a["srcport"].isna().tolist(), a["start"].iloc[2]) == ([False, False, True], 1741082404)
+    for df in (a, b):
+        assert df.attrs["read_summary"]["invalid_by_reason"] == {"out_of_range": 1}
