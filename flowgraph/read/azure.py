@@ -64,7 +64,6 @@ __all__ = [
 MS_THRESHOLD = 2_147_483_647
 _DIGITS = r"^[0-9]{1,18}$"
 _PROTOCOL_LETTERS = {"T": 6, "U": 17}
-_TUPLE = re.compile(rb'"(\d+,[^"\n]*)"')
 _SUBSCRIPTION = re.compile(r"/subscriptions/([^/]+)", re.IGNORECASE)
 _VNET = re.compile(r"/virtualNetworks/([^/]+)", re.IGNORECASE)
 _SUBNET = re.compile(r"/subnets/([^/]+)", re.IGNORECASE)
@@ -314,10 +313,11 @@ def collapse_connections(tuples: pd.DataFrame) -> pd.DataFrame:
         df["flow_state"] = pd.Series(dtype="string")
         df["tuples"] = pd.Series(dtype=np.int64)
         return df.drop(columns=["_order"])
-    keys = list(_KEY)
-    df = df.sort_values(keys + ["_order"], kind="stable").reset_index(drop=True)
-    key_frame = df[keys].astype(str)
-    same = (key_frame == key_frame.shift()).all(axis=1).to_numpy()
+    codes = df.groupby(list(_KEY), sort=False, dropna=False).ngroup().to_numpy()
+    order = np.lexsort((df["_order"].to_numpy(), codes))
+    df = df.iloc[order].reset_index(drop=True)
+    codes = codes[order]
+    same = np.concatenate([[False], codes[1:] == codes[:-1]])
     state = df["state"].astype(object).where(df["state"].notna(), None)
     prev = state.shift()
     starts = (~same) | state.isin(["B", "D"]).to_numpy() | prev.isin(["E", "D"]).to_numpy() \
@@ -596,12 +596,32 @@ def read_blob(blocks: Iterable[bytes], state: StreamState, cloud: CloudFile) -> 
             yield batch
 
 
+def _tuple_positions(data: bytes) -> np.ndarray:
+    """Byte offsets of the JSON strings that look like flow tuples (start with a digit, hold a comma).
+
+    Vectorised: an opening quote is a quote followed by a digit (in JSON a
+    closing quote is never followed by one); its string ends at the next quote.
+    """
+    buf = np.frombuffer(data, dtype=np.uint8)
+    quotes = np.flatnonzero(buf == 34)
+    if len(quotes) < 2:
+        return np.zeros(0, dtype=np.int64)
+    nxt = buf[np.minimum(quotes + 1, len(buf) - 1)]
+    opening = quotes[(nxt >= 48) & (nxt <= 57) & (quotes + 1 < len(buf))]
+    k = np.searchsorted(quotes, opening, side="right")
+    ok = k < len(quotes)
+    opening, closing = opening[ok], quotes[k[ok]]
+    commas = np.flatnonzero(buf == 44)
+    inside = np.searchsorted(commas, closing) - np.searchsorted(commas, opening)
+    return opening[inside > 0].astype(np.int64)
+
+
 def _tuple_lines(data: bytes, tuples: list) -> np.ndarray | None:
     """Line of each tuple in document order (``None`` when the strings cannot be matched one to one).
 
     A tuple that is not a string gets the line of the string tuple before it.
     """
-    positions = [m.start() for m in _TUPLE.finditer(data)]
+    positions = _tuple_positions(data)
     is_str = None if _all_strings(tuples) else np.array([isinstance(t, str) for t in tuples], dtype=bool)
     count = len(tuples) if is_str is None else int(is_str.sum())
     if len(positions) != count:

@@ -136,6 +136,12 @@ def _column(name: str, values) -> pa.Array:
     if isinstance(values, pd.Series):
         if typ == pa.int64():
             return pa.array(values.astype("Int64"), type=typ, from_pandas=True)
+        if isinstance(values.dtype, pd.StringDtype) or values.dtype == object:
+            try:
+                arr = pa.array(values, type=typ, from_pandas=True)
+                return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+                pass
         return pa.array(values.astype(object).where(values.notna(), None), type=typ, from_pandas=True)
     return pa.array(values, type=typ, from_pandas=True)
 
