@@ -415,3 +415,60 @@ def test_two_nics_logging_one_connection_make_one_graph_connection(tmp_path):
     assert len(edges) == 1
     e = edges.iloc[0]
     assert (e.client, e.server, e.server_port, e.connections, e.packets, e.bytes) == ("api", "db", 5432, 1, 18, 7000)
+
+
+# ---------------------------------------------------------------------------------------------
+# fuzzing: mutated tuples are parsed or counted, never raised
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_SEEDS = ["1663146003606,10.0.0.6,52.239.184.180,23956,443,6,O,E,NX,3,767,2,1580",
+          "1542110377,10.5.16.4,203.0.113.118,59831,443,T,O,A,B,,,,",
+          "1741082400,10.2.0.4,10.2.0.5,40000,443,T,O,A"]
+_ALPHABET = st.sampled_from(list("0123456789,.:-ABCDEIOTUXN \t\"\\\u00e9\x00") + ["99999999999999999999", ",,"])
+
+
+@st.composite
+def mutated_tuples(draw):
+    out = []
+    for _ in range(draw(st.integers(1, 40))):
+        t = list(draw(st.sampled_from(_SEEDS)))
+        for _ in range(draw(st.integers(0, 4))):
+            op = draw(st.sampled_from(["replace", "insert", "delete"]))
+            i = draw(st.integers(0, max(len(t) - 1, 0)))
+            if op == "delete" and t:
+                del t[i]
+            elif op == "insert":
+                t.insert(i, draw(_ALPHABET))
+            elif t:
+                t[i] = draw(_ALPHABET)
+        out.append("".join(t))
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(tuples=mutated_tuples(), schema=st.sampled_from(["vnet", "nsg"]))
+def test_mutated_tuples_are_valid_or_counted(tuples, schema):
+    t = parse_flow_tuples(tuples, schema)
+    assert len(t.valid) + len(t.invalid) == len(tuples)
+    assert sorted(t.valid["index"].tolist() + [i for i, _ in t.invalid]) == list(range(len(tuples)))
+    # a valid tuple has values in range
+    assert t.valid["srcport"].between(0, 65535).all() and t.valid["protocol"].between(0, 255).all()
+    conns = collapse_connections(t.valid)
+    assert conns["tuples"].sum() == len(t.valid)
+
+
+@settings(max_examples=15, deadline=None)
+@given(tuples=mutated_tuples(), junk=st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(
+        ["flowRecords", "flows", "flowGroups", "flowTuples", "rule", "macAddress", "properties"]), inner,
+        max_size=3), max_leaves=10))
+def test_mutated_blobs_never_raise(tmp_path_factory, tuples, junk):
+    root = tmp_path_factory.mktemp("fuzz")
+    good = vnet_record({"r": ["1741082400000,10.1.0.4,10.1.1.5,1,2,6,O,D,NX,0,0,0,0"]})
+    path = write_blob(root, VNET_PATH, [good, vnet_record({"r": tuples}), junk])
+    summary = summarize_flows(path)
+    assert summary.records >= 1
+    assert summary.per_file[0]["azure_tuples"] >= 1 + len(tuples)

@@ -327,3 +327,54 @@ def test_columnar_fast_path_and_general_path_agree(tmp_path, monkeypatch):
     assert (a["srcport"].isna().tolist(), a["start"].iloc[2]) == ([False, False, True], 1741082404)
     for df in (a, b):
         assert df.attrs["read_summary"]["invalid_by_reason"] == {"out_of_range": 1}
+
+
+# ---------------------------------------------------------------------------------------------
+# fuzzing: any JSON in any field is a record or a counted invalid entry, never an exception
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False)
+    | st.text(max_size=6) | st.sampled_from(["6", "443", "3389.0", "2025-03-04T10:00:00Z", "SRC", "DEST", ""]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=8)
+_PATHS = [("connection",), ("connection", "src_ip"), ("connection", "dest_port"), ("connection", "protocol"),
+          ("bytes_sent",), ("packets_sent",), ("start_time",), ("end_time",), ("reporter",),
+          ("src_instance",), ("dest_gke_details",), ("dest_gke_details", "pod"), ("src_vpc", "vpc_name")]
+
+
+@st.composite
+def mutated_entries(draw):
+    out = []
+    for _ in range(draw(st.integers(1, 12))):
+        entry = json.loads(json.dumps(flow("10.0.0.5", "10.0.1.7", 51000, 5432, reporter="SRC",
+                                           dest_gke_details=gke("c", "ns", "p", "w"))))
+        for _ in range(draw(st.integers(0, 3))):
+            path = draw(st.sampled_from(_PATHS))
+            node = entry
+            for key in path[:-1]:
+                node = node.setdefault(key, {}) if isinstance(node, dict) else {}
+            if isinstance(node, dict):
+                node[path[-1]] = draw(_JSON)
+        out.append(draw(st.sampled_from([entry, log_entry(entry)])))
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(entries=mutated_entries(), as_array=st.booleans())
+def test_mutated_entries_are_records_or_counted(tmp_path_factory, entries, as_array):
+    root = tmp_path_factory.mktemp("fuzz")
+    good = flow("10.9.0.1", "10.9.0.2", 1, 2, reporter="SRC")
+    items = [good, *entries]
+    if as_array:
+        path = root / "a.json"
+        path.write_text(json.dumps(items, indent=1))
+    else:
+        path = write_lines(root / "a.jsonl", items)
+    df = read_flows(path)
+    summary = df.attrs["read_summary"]
+    assert summary["records"] + summary["invalid"] == len(items)
+    assert df["srcport"].dropna().between(0, 65535).all() and df["protocol"].between(0, 255).all()
+    assert (df["start"] <= df["end"]).all()
