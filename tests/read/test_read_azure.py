@@ -472,3 +472,136 @@ def test_mutated_blobs_never_raise(tmp_path_factory, tuples, junk):
     summary = summarize_flows(path)
     assert summary.records >= 1
     assert summary.per_file[0]["azure_tuples"] >= 1 + len(tuples)
+
+
+# ---------------------------------------------------------------------------------------------
+# Azure Blob Storage through a real client (pyarrow's AzureFileSystem) against a local Azurite
+
+import os  # noqa: E402
+import shutil  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+
+# Azurite's published development account (the emulator's documented default, not a secret)
+AZURITE_ACCOUNT = "devstoreaccount1"
+AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def azurite(tmp_path_factory):
+    """An Azurite blob server on 127.0.0.1 (free port); yields its connection string."""
+    exe = shutil.which("azurite-blob")
+    if exe is None:
+        pytest.skip("azurite-blob is not installed (npm install -g azurite@3.37.0)")
+    port = _free_port()
+    data = tmp_path_factory.mktemp("azurite")
+    proc = subprocess.Popen([exe, "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", str(data),
+                             "--silent", "--skipApiVersionCheck", "--loose"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"azurite-blob exited with {proc.returncode}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail("azurite-blob did not listen within 30 s")
+                time.sleep(0.1)
+        yield (f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
+               f"BlobEndpoint=http://127.0.0.1:{port}/{AZURITE_ACCOUNT};")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            proc.kill()
+            proc.wait(10)
+
+
+@pytest.fixture
+def blob_env(azurite, monkeypatch):
+    for name in ("AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY", "AZURE_STORAGE_SAS_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", azurite)
+    from flowgraph.read.azureblob import azure_filesystem
+    return azure_filesystem()
+
+
+def _upload(fs, path: str, data: bytes) -> None:
+    container = path.split("/", 1)[0]
+    fs.create_dir(container)
+    with fs.open_output_stream(path, compression=None) as out:
+        out.write(data)
+
+
+def test_azurite_round_trip(tmp_path, blob_env):
+    fs = blob_env
+    flow = "10.1.0.4,10.1.1.5,50000,5432,6,O"
+    vnet = {"records": [vnet_record({"allow-db": [f"1741082400000,{flow},B,NX,0,0,0,0",
+                                                  f"1741082460000,{flow},E,NX,10,1000,8,6000"]})]}
+    nsg = {"records": [{"time": "2025-03-04T10:01:00Z", "category": "NetworkSecurityGroupFlowEvent",
+                        "resourceId": "/SUBSCRIPTIONS/" + SUB.upper() + "/RESOURCEGROUPS/APP-RG/PROVIDERS/"
+                                      "MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/WEB-NSG",
+                        "properties": {"Version": 2, "flows": [{"rule": "DefaultRule_DenyAllInBound", "flows": [
+                            {"mac": "6045BDA1B2C4",
+                             "flowTuples": ["1741082400,198.51.100.9,10.2.0.4,40000,22,T,I,D,B,,,,"]}]}]}}]}
+    _upload(fs, VNET_PATH, json.dumps(vnet, indent=2).encode())
+    _upload(fs, NSG_PATH + ".gz", gzip.compress(json.dumps(nsg).encode()))
+    _upload(fs, "insights-logs-flowlogflowevent/README.md", b"not a flow log")
+    # the same blobs read locally, for comparison
+    write_blob(tmp_path, VNET_PATH, vnet["records"])
+    local = read_flows(tmp_path, provenance=True)
+
+    remote = read_flows("az://insights-logs-flowlogflowevent/flowLogResourceID=/", provenance=True)
+    assert remote["_file"].iloc[0] == "az://insights-logs-flowlogflowevent/" + VNET_PATH.split("/", 1)[1]
+    pd.testing.assert_frame_equal(remote.drop(columns=["_file"]), local.drop(columns=["_file"]))
+    assert (remote.packets.tolist(), remote.bytes.tolist()) == ([10, 8], [1000, 6000])
+
+    summary = summarize_flows(["az://insights-logs-flowlogflowevent", "az://insights-logs-networksecuritygroupflowevent"])
+    assert summary.records == 3 and summary.files_read == 2, (summary.per_file, summary.invalid_examples)
+    assert summary.files_skipped == [{"file": "az://insights-logs-flowlogflowevent/README.md",
+                                      "reason": "unsupported suffix '.md'"}]
+    assert [e["format"] for e in summary.per_file] == ["azure-json", "azure-json/gzip"]
+    assert summary.per_file[1]["bytes_read"] < summary.per_file[1]["bytes_decompressed"]
+    # one blob named exactly, with the account in the URI
+    df = read_flows(f"abfs://insights-logs-networksecuritygroupflowevent@{AZURITE_ACCOUNT}.dfs.core.windows.net/"
+                    + NSG_PATH.split("/", 1)[1] + ".gz")
+    assert (df.action.tolist(), df.rule_name.tolist(), df.account_id.tolist()) == \
+        (["REJECT"], ["DefaultRule_DenyAllInBound"], [SUB])
+
+
+def test_azurite_missing_container_is_one_sentence(blob_env):
+    with pytest.raises(InputError, match="container 'no-such-container' not found"):
+        read_flows("az://no-such-container/x/")
+
+
+def test_azure_unreachable_endpoint_is_one_sentence(monkeypatch):
+    port = _free_port()  # nothing listens there
+    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING",
+                       f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
+                       f"BlobEndpoint=http://127.0.0.1:{port}/{AZURITE_ACCOUNT};")
+    start = time.monotonic()
+    with pytest.raises(InputError, match="cannot list 'az://logs/'"):
+        read_flows("az://logs/")
+    assert time.monotonic() - start < 60
+
+
+def test_azure_without_account_is_a_config_error(monkeypatch):
+    from flowgraph.exceptions import ConfigError
+
+    for name in ("AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_ACCOUNT", "AZURE_STORAGE_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigError, match="no Azure storage account"):
+        read_flows("az://logs/")
+    assert os.environ.get("AZURE_STORAGE_ACCOUNT") is None
