@@ -479,6 +479,7 @@ def test_mutated_blobs_never_raise(tmp_path_factory, tuples, junk):
 
 import os  # noqa: E402
 import shutil  # noqa: E402
+import signal  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
@@ -521,10 +522,10 @@ def azurite(tmp_path_factory):
         yield (f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
                f"BlobEndpoint=http://127.0.0.1:{port}/{AZURITE_ACCOUNT};")
     finally:
-        proc.terminate()
+        proc.send_signal(signal.SIGINT)  # Azurite closes on SIGINT; SIGTERM waits for idle sockets
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:  # pragma: no cover
+            proc.wait(1)
+        except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(10)
 
