@@ -378,3 +378,76 @@ def test_mutated_entries_are_records_or_counted(tmp_path_factory, entries, as_ar
     assert summary["records"] + summary["invalid"] == len(items)
     assert df["srcport"].dropna().between(0, 65535).all() and df["protocol"].between(0, 255).all()
     assert (df["start"] <= df["end"]).all()
+
+
+# ---------------------------------------------------------------------------------------------
+# the same traffic written by three clouds gives the same service graph
+
+CONNECTIONS = [  # client, server, client port, server port, start, end, packets/bytes each way
+    ("10.0.0.10", "10.0.1.20", 51000, 5432, 1741082400, 1741082430, 12, 1500, 10, 64000),
+    ("10.0.2.30", "10.0.0.10", 40100, 443, 1741082410, 1741082412, 6, 700, 5, 3200),
+    ("10.0.2.30", "10.0.0.10", 40200, 443, 1741082700, 1741082705, 8, 900, 7, 4100),
+]
+
+
+def _aws(root: Path) -> Path:
+    lines = ["version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end "
+             "action log-status"]
+    for c, s, cp, sp, t0, t1, p1, b1, p2, b2 in CONNECTIONS:
+        for eni in (f"eni-{c.replace('.', '')}", f"eni-{s.replace('.', '')}"):  # logged at both ENIs
+            lines.append(f"2 123456789012 {eni} {c} {s} {cp} {sp} 6 {p1} {b1} {t0} {t1} ACCEPT OK")
+            lines.append(f"2 123456789012 {eni} {s} {c} {sp} {cp} 6 {p2} {b2} {t0} {t1} ACCEPT OK")
+    return write_lines(root / "aws" / "flows.log", lines, raw=True)
+
+
+def _azure(root: Path) -> Path:
+    by_nic: dict[str, list[str]] = {}
+    for c, s, cp, sp, t0, t1, p1, b1, p2, b2 in CONNECTIONS:
+        for ip, d in ((c, "O"), (s, "I")):  # both NICs log it; the tuple's source is the initiator
+            by_nic.setdefault(ip, []).extend([f"{t0}000,{c},{s},{cp},{sp},6,{d},B,NX,0,0,0,0",
+                                              f"{t1}000,{c},{s},{cp},{sp},6,{d},E,NX,{p1},{b1},{p2},{b2}"])
+    root = root / "azure"
+    for ip, tuples in by_nic.items():
+        rec = {"time": "2025-03-04T10:01:00Z", "flowLogVersion": 4, "category": "FlowLogFlowEvent",
+               "macAddress": "MAC" + ip.replace(".", ""),
+               "flowRecords": {"flows": [{"aclID": "a", "flowGroups": [{"rule": "allow", "flowTuples": tuples}]}]}}
+        path = root / f"macAddress={ip}" / "PT1H.json"
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps({"records": [rec]}))
+    return root
+
+
+def _gcp(root: Path) -> Path:
+    def t(epoch: int) -> str:
+        return pd.Timestamp(epoch, unit="s", tz="UTC").strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    entries = []
+    for c, s, cp, sp, t0, t1, p1, b1, p2, b2 in CONNECTIONS:
+        for reporter in ("SRC", "DEST"):  # both ends report each direction
+            entries.append(log_entry(flow(c, s, cp, sp, reporter=reporter, bytes_sent=str(b1),
+                                          packets_sent=str(p1), start=t(t0), end=t(t1))))
+            entries.append(log_entry(flow(s, c, sp, cp, reporter=reporter, bytes_sent=str(b2),
+                                          packets_sent=str(p2), start=t(t0), end=t(t1))))
+    return write_lines(root / "gcp" / "vpc_flows.jsonl", entries)
+
+
+def test_three_clouds_same_edges(tmp_path):
+    from flowgraph.graph import build_graph
+    from flowgraph.resolve import Inventory
+
+    inv = Inventory.from_frame(pd.DataFrame({"ip": ["10.0.0.10", "10.0.1.20", "10.0.2.30"],
+                                             "service": ["api", "db", "web"]}))
+    keys = ["client", "server", "server_port", "protocol", "connections", "packets", "bytes",
+            "first_seen", "last_seen"]
+    tables = {}
+    for name, writer in (("aws", _aws), ("azure", _azure), ("gcp", _gcp)):
+        edges = build_graph(writer(tmp_path), inv).edges
+        tables[name] = edges[keys].sort_values(["client", "server"]).reset_index(drop=True)
+    assert tables["aws"].to_dict("records") == [
+        {"client": "api", "server": "db", "server_port": 5432, "protocol": 6, "connections": 1,
+         "packets": 22, "bytes": 65500, "first_seen": 1741082400, "last_seen": 1741082430},
+        {"client": "web", "server": "api", "server_port": 443, "protocol": 6, "connections": 2,
+         "packets": 26, "bytes": 8900, "first_seen": 1741082410, "last_seen": 1741082705},
+    ]
+    pd.testing.assert_frame_equal(tables["azure"], tables["aws"], check_dtype=False)
+    pd.testing.assert_frame_equal(tables["gcp"], tables["aws"], check_dtype=False)
