@@ -537,7 +537,30 @@ def _walk(doc, cloud: CloudFile, path_info: dict) -> dict[str, _Groups]:
 
 
 def read_blob(blocks: Iterable[bytes], state: StreamState, cloud: CloudFile) -> Iterator[pa.RecordBatch]:
-    """Read one ``PT1H.json`` blob into narrow canonical batches (see the module docstring)."""
+    """Read one ``PT1H.json`` blob into narrow canonical batches (see the module docstring).
+
+    Parameters
+    ----------
+    blocks : iterable of bytes
+        The decompressed blob.
+    state : StreamState
+        Byte-pipeline facts of the file.
+    cloud : CloudFile
+        The file's summary bookkeeping (invalid tuples are counted there).
+
+    Examples
+    --------
+    >>> import json
+    >>> from flowgraph.read.summary import ReadSummary
+    >>> from flowgraph.read.clouds import CloudFile
+    >>> rec = {"macAddress": "00224871C205", "flowRecords": {"flows": [{"aclID": "a", "flowGroups": [
+    ...     {"rule": "allow", "flowTuples": ["1663146003606,10.0.0.6,10.0.1.7,23956,443,6,O,E,NX,3,767,2,1580",
+    ...                                      "1663146003606,10.0.0.6,10.0.1.7,x,443,6,O,E,NX,3,767,2,1580"]}]}]}}
+    >>> s = ReadSummary()
+    >>> [b] = read_blob([json.dumps({"records": [rec]}).encode()], StreamState(), CloudFile(s, "PT1H.json", "azure-json"))
+    >>> b.column("bytes").to_pylist(), s.records, s.invalid_by_reason
+    ([767, 1580], 2, {'non_numeric': 1})
+    """
     data = read_document(blocks)
     if data is None:
         cloud.invalid("document_too_large", 1, "Azure flow-log blob larger than 256 MiB")

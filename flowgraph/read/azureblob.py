@@ -125,6 +125,18 @@ def azure_filesystem(account: str | None = None):
     ------
     ConfigError
         No storage account is named (neither in the URI nor in the environment).
+
+    Examples
+    --------
+    Building the client does not connect; the emulator's endpoint comes from the connection string:
+
+    >>> import os
+    >>> os.environ["AZURE_STORAGE_CONNECTION_STRING"] = (
+    ...     "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;"
+    ...     "BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;")
+    >>> type(azure_filesystem()).__name__
+    'AzureFileSystem'
+    >>> del os.environ["AZURE_STORAGE_CONNECTION_STRING"]
     """
     from pyarrow import fs as pafs
 
@@ -146,6 +158,14 @@ def resolve_azure(uri: str, found: list, skipped: list[dict]) -> None:
     ------
     InputError
         The container cannot be listed (missing, unreachable, not authorised).
+
+    Examples
+    --------
+    Called by :func:`flowgraph.read.sources.resolve_sources` for ``az://`` and ``abfs://``
+    items (``tests/read/test_read_azure.py`` runs it against Azurite):
+
+    >>> from flowgraph.read import read_flows
+    >>> read_flows("az://insights-logs-flowlogflowevent/")  # doctest: +SKIP
     """
     from pyarrow import fs as pafs
 

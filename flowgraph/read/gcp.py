@@ -300,6 +300,21 @@ def entries_to_records(entries, lines: np.ndarray, cloud: CloudFile) -> pd.DataF
     -------
     pandas.DataFrame or None
         Canonical and extra columns plus ``_line``; ``None`` when no entry is valid.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from flowgraph.read.summary import ReadSummary
+    >>> from flowgraph.read.clouds import CloudFile
+    >>> s = ReadSummary()
+    >>> e = {"connection": {"src_ip": "10.0.0.1", "dest_ip": "10.0.0.2", "dest_port": "443", "protocol": 6},
+    ...      "reporter": "DEST", "bytes_sent": "10", "end_time": "2025-03-04T10:00:00Z",
+    ...      "dest_instance": {"vm_name": "db-1", "managed_instance_group": {"name": "db"}}}
+    >>> df = entries_to_records([e, {"connection": "x"}], np.array([1, 2]), CloudFile(s, "f.jsonl", "gcp-json"))
+    >>> df[["dstport", "start", "interface_id", "instance_id", "dst_workload"]].to_dict("records")
+    [{'dstport': 443, 'start': 1741082400, 'interface_id': 'gcp:10.0.0.2', 'instance_id': 'db-1', 'dst_workload': 'db'}]
+    >>> s.invalid_examples["wrong_type"]
+    ['f.jsonl:2: {"connection":"x"}']
     """
     src = entries if isinstance(entries, _ArrowEntries) else _ListEntries(entries)
     n = src.n
@@ -486,7 +501,21 @@ def _document(data: bytes, cloud: CloudFile) -> Iterator[pa.RecordBatch]:
 
 
 def read_entries(blocks: Iterable[bytes], state: StreamState, cloud: CloudFile) -> Iterator[pa.RecordBatch]:
-    """Read GCP VPC Flow Logs entries (JSON lines or one JSON array) into narrow canonical batches."""
+    """Read GCP VPC Flow Logs entries (JSON lines or one JSON array) into narrow canonical batches.
+
+    Parameters
+    ----------
+    blocks : iterable of bytes
+        The decompressed file.
+    state : StreamState
+        Byte-pipeline facts of the file (over-long and truncated lines are flagged there).
+    cloud : CloudFile
+        The file's summary bookkeeping.
+
+    Examples
+    --------
+    See the module docstring.
+    """
     it = iter(blocks)
     head: list[bytes] = []
     for block in it:
