@@ -79,7 +79,8 @@ def sniff_cloud(data: bytes) -> str | None:
     try:
         obj = json.loads(line)
     except ValueError:
-        return None
+        # a first line longer than the bytes seen: judge from its keys
+        return "gcp" if end < 0 and head[:1] == b"{" and _GCP_HINT.search(head) else None
     return "gcp" if _is_gcp_entry(obj) else None
 
 

@@ -451,3 +451,11 @@ def test_three_clouds_same_edges(tmp_path):
     ]
     pd.testing.assert_frame_equal(tables["azure"], tables["aws"], check_dtype=False)
     pd.testing.assert_frame_equal(tables["gcp"], tables["aws"], check_dtype=False)
+
+
+def test_first_entry_longer_than_the_sniffed_bytes(tmp_path):
+    # 100 KB of metadata before the end of the first line: still recognised as GCP
+    big = flow("10.0.0.5", "10.0.1.7", 51000, 5432, reporter="SRC", labels={"k": "v" * 100_000})
+    path = write_lines(tmp_path / "a.jsonl", [big, flow("10.0.0.6", "10.0.1.7", 1, 2, reporter="SRC")])
+    df = read_flows(path)
+    assert df["srcaddr"].tolist() == ["10.0.0.5", "10.0.0.6"]
