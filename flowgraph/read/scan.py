@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..exceptions import ConfigError, InputError
+from .clouds import read_cloud, sniff_cloud_blocks
 from .fields import CANONICAL_COLUMNS, CANONICAL_SCHEMA, column_name, parse_format
 from .jsonlines import (
     DOCUMENT_MAX,
@@ -148,6 +149,14 @@ def _read_file(src: SourceFile, layout: Layout, summary: ReadSummary) -> Iterato
                     break
         blocks = chain(first, blocks)
         fmt = f"{kind}/gzip" if gz else kind
+        cloud = None
+        if kind == "json" or (first and first[0].startswith(b"\xef\xbb\xbf")):
+            # Azure / GCP flow logs have their own readers (flowgraph.read.clouds)
+            cloud, blocks = sniff_cloud_blocks(blocks)
+        if cloud is not None:
+            fmt = "json/gzip" if gz else "json"
+            yield from read_cloud(cloud, blocks, state, summary, src.path, fmt)
+            return
         map_lines = None
         if kind == "json":
             data = b"".join(first).lstrip()

@@ -364,6 +364,9 @@ def resolve_sources(source, s3: dict | None = None) -> tuple[list[SourceFile], l
     for item in items:
         if item.startswith("s3://"):
             _resolve_s3(item, s3, found, skipped)
+        elif item.startswith(("az://", "abfs://", "abfss://")):  # Azure Blob Storage
+            from .azureblob import resolve_azure
+            resolve_azure(item, found, skipped)
         elif "://" in item:
             raise InputError(f"unsupported URI scheme in '{item}' (use a local path or s3://)")
         else:
