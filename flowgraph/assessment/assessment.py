@@ -617,14 +617,17 @@ def assess(
         null_band_on_arrays(A, curve, n_null=n_band, seed=seed, swaps_per_edge=swaps_per_edge,
                             thresholds=th, n_jobs=workers, progress=progress)
         timings["null_model"] = perf_counter() - t
-        t = perf_counter()
-        unc = bootstrap_on_arrays(A, algorithm=repeat_alg, resolution=gamma, seed=seed, n_boot=n_boot,
-                                  n_shared=n_zone, level=th.interval_level, n_jobs=workers, progress=progress)
-        timings["bootstrap"] = perf_counter() - t
 
         # 6. metrics ------------------------------------------------------------------------------------
         t = perf_counter()
         main = _evaluate(A, A_bin, A_conn, stab, null, carved_graph.edges, weight, th, n_zone)
+        timings["metrics"] = perf_counter() - t
+        t = perf_counter()
+        unc = bootstrap_on_arrays(A, algorithm=repeat_alg, resolution=gamma, seed=seed, n_boot=n_boot,
+                                  n_shared=n_zone, level=th.interval_level, n_jobs=workers,
+                                  labels=main.labels, progress=progress)
+        timings["bootstrap"] = perf_counter() - t
+        t = perf_counter()
         main.inputs.eligible = curve.operating is not None
         main.inputs.no_zoning = _no_zoning(curve)
         if unc is not None:

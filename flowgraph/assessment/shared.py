@@ -32,15 +32,15 @@ counted over distinct workload peers and talking pairs (client → server):
 
 A workload is a candidate when it has at least ``shared_min_callers`` (3)
 callers **and** either its caller reach is ≥ ``shared_reach`` (0.30) with
-more than ``shared_caller_factor`` (2) × the median callers of the workloads
-that are called at all (in a uniform estate nobody is remarkable), or —
+more than ``shared_caller_factor`` (1.5) × the median callers of a workload
+(in a uniform estate nobody is remarkable), or —
 with at least ``shared_min_communities`` (3) first-pass communities — its
 caller-community reach is ≥ ``shared_community_reach`` (0.50) and its
 cross-community callers are more than the estate's own cross share
 explains: ``P(X ≥ cross callers)`` for ``X ~ Binomial(callers, cross share
 of the first-pass talking pairs)`` is below ``shared_alpha`` (0.001).
 Candidates join the zone in order of caller-community reach, then callers,
-while the zone absorbs at most ``max_shared_pair_share`` (0.50) of the
+while the zone absorbs at most ``max_shared_pair_share`` (0.75) of the
 talking pairs: a "shared zone" holding most of the traffic would hide the
 very entanglement the assessment measures.  Candidates left out by that
 bound stay workloads and are named in the zone's ``capped`` list.
@@ -325,8 +325,7 @@ def classify_shared(scores: pd.DataFrame, src: np.ndarray, dst: np.ndarray, labe
         callers = scores["callers"].to_numpy()
         creach = scores["caller_reach"].to_numpy()
         ccr = scores["caller_community_reach"].to_numpy()
-        called = callers[workload & (callers > 0)]
-        typical = float(np.median(called)) if len(called) else 0.0
+        typical = float(np.median(callers[workload])) if workload.any() else 0.0
         by_reach = (creach >= t.shared_reach) & (callers > t.shared_caller_factor * typical)
         by_comm = ((k_first >= t.shared_min_communities) & (ccr >= t.shared_community_reach)
                    & (scores["caller_pvalue"].to_numpy() < t.shared_alpha))
@@ -348,8 +347,8 @@ def classify_shared(scores: pd.DataFrame, src: np.ndarray, dst: np.ndarray, labe
                            f"than the estate's own cross share explains (p = "
                            f"{float(scores['caller_pvalue'].iloc[i]):.1e})")
             if by_reach[i]:
-                why.append(f"called by {creach[i]:.0%} of workloads (≥ {t.shared_reach:.0%}; a typical "
-                           f"called workload has {typical:g} callers)")
+                why.append(f"called by {creach[i]:.0%} of workloads (≥ {t.shared_reach:.0%}; the median "
+                           f"workload has {typical:g} callers)")
             reasons[i] = [f"{int(callers[i])} distinct callers; " + " and ".join(why)]
     absorbed = in_zone[plo] | in_zone[phi] if total else np.zeros(0, dtype=bool)
     pair_share = float(absorbed.sum() / total) if total else 0.0

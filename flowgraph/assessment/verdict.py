@@ -79,11 +79,11 @@ class Thresholds:
     # shared-service zone (direction-aware)
     shared_min_callers: int = 3         # distinct workload callers needed to be shared
     shared_reach: float = 0.30          # callers / other workloads ≥ → shared
-    shared_caller_factor: float = 2.0   # …and more than this × the median callers of called workloads
+    shared_caller_factor: float = 1.5   # …and more than this × the median callers of a workload
     shared_community_reach: float = 0.50  # other first-pass communities calling it ≥ → shared
     shared_min_communities: int = 3      # community rule only with ≥ this many first-pass communities
     shared_alpha: float = 0.001          # …and only when its cross-community callers are this surprising
-    max_shared_pair_share: float = 0.50  # the zone absorbs at most this share of talking pairs
+    max_shared_pair_share: float = 0.75  # detection stops before the zone absorbs more of the talking pairs
     warn_shared_pair_share: float = 0.25  # zone absorbs more → warning
     warn_shared_share: float = 0.10     # zone holds more than this share of workloads → warning
     # data quality → insufficient_data

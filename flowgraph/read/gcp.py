@@ -56,7 +56,12 @@ import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
 from .clouds import CloudFile, line_starts, lines_of, read_document, to_batch
-from .streams import MAX_LINE, StreamState, whole_lines
+from .streams import StreamState, whole_lines
+
+ENTRY_MAX_LINE = 1 << 20
+"""Longest GCP log entry line accepted (1 MiB): Cloud Logging caps an entry at 256 KB, and the
+64 KiB bound of the text formats (:data:`~flowgraph.read.streams.MAX_LINE`) would refuse real entries
+carrying large labels or resource metadata."""
 
 __all__ = ["read_entries", "entries_to_records", "GCP_EXTRA_COLUMNS", "GCP_BATCH"]
 
@@ -532,9 +537,9 @@ def read_entries(blocks: Iterable[bytes], state: StreamState, cloud: CloudFile) 
     entries: list = []
     lines: list[int] = []
     phys = 0
-    for chunk in whole_lines(chain(head, it), state):
+    for chunk in whole_lines(chain(head, it), state, max_line=ENTRY_MAX_LINE):
         starts = line_starts(chunk)
-        if len(starts) > 1 and int(np.diff(starts).max()) <= MAX_LINE:
+        if len(starts) > 1 and int(np.diff(starts).max()) <= ENTRY_MAX_LINE:
             fast = _fast_chunk(chunk, phys + 1, state)
             if fast is not None:
                 if entries:
@@ -556,7 +561,7 @@ def read_entries(blocks: Iterable[bytes], state: StreamState, cloud: CloudFile) 
             if flag is not None:
                 cloud.invalid(flag[0], phys, flag[1])
                 continue
-            if len(raw) > MAX_LINE:
+            if len(raw) > ENTRY_MAX_LINE:
                 cloud.invalid("line_too_long", phys, raw[:1024])
                 continue
             if phys == 1 and raw.startswith(b"\xef\xbb\xbf"):

@@ -451,8 +451,8 @@ def cost_curve(report: Mapping) -> Figure | None:
     for p in chosen:
         ax.plot([float(p["isolation"])], [float(p["rho"])], "o", ms=10, mfc="none", mec=RED, mew=2,
                 label=f"chosen: {p.get('zones')} zones, {p.get('exception_rules')} exception rules")
-    ax.set_xlabel("isolation (share of services outside the largest zone)")
-    ax.set_ylabel("exceptions ρ (share of talking pairs)")
+    ax.set_xlabel("isolation (share of service pairs the zones make unreachable)")
+    ax.set_ylabel("exceptions per local connection ρ")
     ax.set_title("What each extra zone costs in exceptions", fontsize=10)
     ax.legend(fontsize=8, loc="upper left")
     c = chosen[0] if chosen else None

@@ -132,4 +132,4 @@ def test_thresholds_are_configurable_and_validated() -> None:
     with pytest.raises(ConfigError):
         Thresholds.from_dict({"nope": 1})
     d = Thresholds().to_dict()
-    assert d["mu_infeasible"] == 0.5 and d["max_shared_pair_share"] == 0.5 and d["min_isolation"] == 0.25
+    assert d["mu_infeasible"] == 0.5 and d["max_shared_pair_share"] == 0.75 and d["min_isolation"] == 0.25

@@ -164,12 +164,59 @@ def test_architect_zone_figures(name):
     assert (local, cross, shared) == ZONE_FIGURES[name]
 
 
+_ASSESSED: dict = {}
+
+
+def _assessed(name):
+    if name not in _ASSESSED:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _ASSESSED[name] = assess(replay.replay_graph(DOCS[name], seed=0), seed=0, n_seeds=5, n_null=10)
+    return _ASSESSED[name]
+
+
+# What the direction-aware shared zone finds, as a regression: every orchestrator stays a workload;
+# the misses are named — robot-shop's datastores have 2 callers each (below the 3-caller floor),
+# train-ticket's station service has 11 callers from every zone but in an estate where 45 % of
+# pairs cross zones that is not surprising (p = 0.018 > 0.001); teastore's persistence service
+# would push the zone past 75 % of the talking pairs.  online-boutique's product catalogue
+# (3 callers, 30 % reach) is the one service flagged that the architect did not name.
+SHARED_FOUND = {
+    "dsb-hotel-reservation": {"consul"},
+    "dsb-media-microservices": set(),
+    "dsb-social-network": set(),
+    "eshop": {"eventbus", "identity-api", "postgres"},
+    "lakeside-mutual": {"customer-core"},
+    "online-boutique": {"productcatalogservice"},
+    "robot-shop": set(),
+    "sock-shop": set(),
+    "spring-petclinic-microservices": {"config-server", "discovery-server", "tracing-server"},
+    "teastore": {"registry"},
+    "train-ticket": set(),
+}
+
+
+@pytest.mark.parametrize("name", IDS)
+def test_shared_zone_holds_platform_services_never_orchestrators(name):
+    doc = DOCS[name]
+    a = _assessed(name)
+    found = set(a.shared_services)
+    assert not found & set(doc["expected"]["orchestrators"])
+    assert found == SHARED_FOUND[name]
+
+
+def test_shared_zone_recall_and_precision_over_the_corpus():
+    expected = {(n, s) for n in IDS for s in DOCS[n]["expected"]["shared_platform"]}
+    found = {(n, s) for n in IDS for s in SHARED_FOUND[n]}
+    assert len(expected) == 16 and len(expected & found) == 9 and len(found - expected) == 1
+    orchestrators = sum(len(DOCS[n]["expected"]["orchestrators"]) for n in IDS)
+    assert orchestrators == 18
+
+
 @pytest.mark.parametrize("name", IDS)
 def test_verdict_agrees_with_the_architect(name):
     doc = DOCS[name]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        a = assess(replay.replay_graph(doc, seed=0), seed=0, n_seeds=5, n_null=10)
+    a = _assessed(name)
     m = a.metrics
     assert a.verdict in doc["expected"]["verdict_any_of"], (
         f"{name}: verdict {a.verdict} (mu={m['cross_community_edge_ratio']}, communities={m['communities']}, "
