@@ -9,6 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .communities.detect import ALGORITHMS
 from .pipeline import AnalysisConfig, analyze, load_config
 
 __all__ = ["add_analyze"]
@@ -25,7 +26,7 @@ def add_analyze(subparsers) -> None:
     p.add_argument("--seed", type=int, help="random seed (default 0)")
     p.add_argument("--weight", choices=["binary", "connections", "log_bytes", "bytes"], help="edge weight for community detection (default binary)")
     p.add_argument("--resolution", type=float, help="fix the modularity resolution instead of picking the most stable")
-    p.add_argument("--algorithm", choices=["louvain", "nx-louvain", "label_propagation", "leiden"], help="community detection algorithm (default louvain)")
+    p.add_argument("--algorithm", choices=list(ALGORITHMS), help="community detection algorithm (default leiden)")
     p.add_argument("--shared-services", metavar="NAME,...", help="services to place in the shared-services zone")
     p.add_argument("--since", metavar="TIME", help="keep records starting at or after TIME (ISO-8601 or epoch seconds)")
     p.add_argument("--until", metavar="TIME", help="keep records starting before TIME")

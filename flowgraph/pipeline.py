@@ -31,7 +31,7 @@ class AnalysisConfig:
     seed: int = 0
     weight: str = "binary"
     resolution: float | None = None
-    algorithm: str = "louvain"
+    algorithm: str = "leiden"
     n_seeds: int = 20
     n_null: int = 50
     shared_services: list[str] = field(default_factory=list)

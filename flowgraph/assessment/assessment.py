@@ -28,7 +28,7 @@ the choices):
 8. **Verdict** (:mod:`flowgraph.assessment.verdict`).
 
 One engine per step: with the default ``algorithm="leiden"`` every run is
-leidenalg (a core dependency).  With ``algorithm="louvain"`` (python-louvain,
+igraph's C implementation of Leiden (a core dependency).  With ``algorithm="louvain"`` (python-louvain,
 pure Python) and ``fast_repeats=True`` the repeated runs use igraph's
 ``community_multilevel``, the same Louvain algorithm in C;
 ``parameters["repeated_runs_algorithm"]`` records what ran.
@@ -481,8 +481,8 @@ def assess(
     n_null : int
         Degree-preserving rewired graphs for the significance test (default 50).
     algorithm : str
-        Community algorithm (default ``"leiden"``: leidenalg, modularity with
-        resolution); see :func:`flowgraph.communities.detect_communities`.
+        Community algorithm (default ``"leiden"``: igraph's Leiden, modularity
+        with resolution); see :func:`flowgraph.communities.detect_communities`.
     weight : {"binary", "connections", "log_bytes", "bytes"}
         Primary edge weight (default ``binary``: one per talking pair).
     shared_services : iterable of str
@@ -628,7 +628,7 @@ def assess(
                                   labels=main.labels, progress=progress)
         timings["bootstrap"] = perf_counter() - t
         t = perf_counter()
-        main.inputs.eligible = curve.operating is not None
+        main.inputs.eligible = curve.operating is not None and curve.operating.eligible
         main.inputs.no_zoning = _no_zoning(curve)
         if unc is not None:
             main.inputs.mu_interval = unc.mu
@@ -785,8 +785,12 @@ def _unassigned(carved: list[str], deg: dict[str, int], zone_set: set[str], exte
 
 
 def _no_zoning(curve: TradeOff) -> str:
-    if curve.operating is not None:
+    op = curve.operating
+    if op is not None and op.eligible:
         return ""
+    if op is not None:
+        return (f"the zoning at the resolution fixed by the caller ({op.communities} zones at γ = "
+                f"{op.resolution:g}) fails because: {op.why_not}")
     best = max(curve.candidates, key=lambda c: c.isolation if math.isfinite(c.isolation) else -1.0,
                default=None)
     if best is None:

@@ -164,6 +164,13 @@ def choose_operating(cands: Sequence[Candidate], thresholds: Thresholds | None =
                      fixed: float | None = None) -> tuple[int | None, str]:
     """Index of the operating zoning on the curve and why (``None``: nothing is eligible).
 
+    The base is the eligible candidate at γ = 1 (plain modularity), else the
+    smallest eligible γ above 1, else the largest below 1.  It is refined to
+    the candidate at a larger γ that isolates most (ties: the smaller γ)
+    among those that are all-weak, isolate more than the base and sit in
+    the base's μ band or a better one.  A ``fixed`` resolution takes the
+    nearest candidate as is (eligible or not: the verdict then says so).
+
     Examples
     --------
     >>> c = lambda r, k, mu, iso, weak: Candidate(r, k, mu, mu / (1 - mu), iso, 0.2, 0.5, weak, True)

@@ -16,14 +16,19 @@ Algorithms
 ``"label_propagation"``
     networkx ``asyn_lpa_communities`` with ``seed``; the resolution is
     recorded but has no effect.
-``"leiden"``
+``"leiden"`` (the assessment's default)
+    igraph's ``community_leiden`` on the modularity objective with resolution
+    γ, two iterations, seeded through a private ``random.Random``: the Leiden
+    algorithm (Traag, Waltman & van Eck 2019) in igraph's C core, 15–20×
+    faster than leidenalg on the same graph with the same modularity on
+    planted graphs (within 0.007 on rewired ones).
+``"leidenalg"``
     leidenalg ``RBConfigurationVertexPartition`` (modularity with resolution),
-    optional ``leiden`` extra.
+    two iterations — the reference implementation, kept for comparison.
 ``"igraph-louvain"``
     igraph ``community_multilevel`` (the Louvain method again, in C: 20–40×
-    faster than python-louvain), optional ``leiden`` extra.  The assessment
-    uses it for its many repeated runs when the default ``"louvain"`` is
-    requested (see ``docs/metrics.md``).
+    faster than python-louvain).  The assessment uses it for its many
+    repeated runs when ``"louvain"`` is requested (see ``docs/metrics.md``).
 
 Every result is post-processed the same way: communities that are not
 connected are split into their connected components (Louvain can return
@@ -51,7 +56,8 @@ from .partition import Partition
 
 __all__ = ["ALGORITHMS", "detect_communities", "algorithm_engine"]
 
-ALGORITHMS: tuple[str, ...] = ("louvain", "nx-louvain", "label_propagation", "leiden", "igraph-louvain")
+ALGORITHMS: tuple[str, ...] = ("louvain", "nx-louvain", "label_propagation", "leiden", "leidenalg",
+                                "igraph-louvain")
 """Names accepted by :func:`detect_communities`."""
 
 
@@ -76,6 +82,8 @@ def algorithm_engine(algorithm: str) -> str:
     if algorithm in ("nx-louvain", "label_propagation"):
         return f"networkx {nx.__version__}"
     if algorithm == "leiden":
+        return f"igraph {_version('igraph')} community_leiden (modularity, 2 iterations)"
+    if algorithm == "leidenalg":
         return f"leidenalg {_version('leidenalg')} + igraph {_version('igraph')}"
     return f"igraph {_version('igraph')}"
 
@@ -109,6 +117,17 @@ def _raw_labels(arrays: GraphArrays, algorithm: str, resolution: float, seed: in
         for cid, members in enumerate(comms):
             labels[list(members)] = cid
     elif algorithm == "leiden":
+        # igraph's C implementation of Leiden (Traag et al. 2019) on the modularity objective:
+        # the same algorithm as leidenalg's RBConfigurationVertexPartition, 15-20x faster here
+        g = arrays.to_igraph()
+        ig = import_optional("igraph", extra="leiden", purpose="Leiden community detection")
+        ig.set_random_number_generator(random.Random(seed))
+        try:
+            labels[:] = g.community_leiden(objective_function="modularity", weights="weight",
+                                           resolution=resolution, n_iterations=2).membership
+        finally:
+            ig.set_random_number_generator(random)
+    elif algorithm == "leidenalg":
         la = import_optional("leidenalg", extra="leiden", purpose="Leiden community detection")
         part = la.find_partition(
             arrays.to_igraph(), la.RBConfigurationVertexPartition, weights="weight",
@@ -214,9 +233,8 @@ def detect_communities(
     ----------
     G : networkx.Graph
         Undirected graph (e.g. ``ServiceGraph.undirected("binary")``).
-    algorithm : {"louvain", "nx-louvain", "label_propagation", "leiden", "igraph-louvain"}
-        See the module documentation.  ``"leiden"`` and ``"igraph-louvain"``
-        need the optional ``leiden`` extra.
+    algorithm : {"louvain", "nx-louvain", "label_propagation", "leiden", "leidenalg", "igraph-louvain"}
+        See the module documentation (igraph and leidenalg are core dependencies).
     resolution : float
         Modularity resolution γ (> 1 favours smaller communities).
     seed : int or None

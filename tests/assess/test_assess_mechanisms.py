@@ -177,3 +177,11 @@ def test_twelve_service_system_abstains_and_still_shows_what_was_found():
     first = r.reasons[0]
     assert first.code == "too_small" and "14 talking pairs" in first.message
     assert r.metrics["communities"] >= 2 and r.metrics["edges"] == 14
+
+
+def test_a_fixed_resolution_that_isolates_nothing_is_reported_as_such() -> None:
+    G = nx.gnm_random_graph(80, 400, seed=1)
+    a = assess(estate(random_direction(G)), resolution=0.01, n_seeds=3, n_null=4)
+    fail = [r for r in a.reasons if r.effect == "fail"]
+    assert a.verdict == "infeasible" and fail[0].code == "no_isolating_zoning"
+    assert "fixed by the caller (1 zones at γ = 0.01)" in fail[0].message

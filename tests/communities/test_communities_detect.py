@@ -141,7 +141,19 @@ def test_bad_arguments() -> None:
         detect_communities(nx.DiGraph([(0, 1)]))
 
 
-def test_leiden_missing_gives_a_helpful_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_leidenalg_missing_gives_a_helpful_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "leidenalg", None)   # import now raises ImportError
     with pytest.raises(MissingDependencyError, match=r"flowgraph\[leiden\]"):
-        detect_communities(nx.barbell_graph(4, 0), algorithm="leiden")
+        detect_communities(nx.barbell_graph(4, 0), algorithm="leidenalg")
+
+
+def test_igraph_leiden_matches_leidenalg_on_a_planted_graph() -> None:
+    G = nx.planted_partition_graph(8, 25, 0.5, 0.02, seed=3)
+    fast = detect_communities(G, algorithm="leiden", seed=0)
+    ref = detect_communities(G, algorithm="leidenalg", seed=0)
+    assert fast.n_communities == ref.n_communities == 8
+    assert fast.modularity == pytest.approx(ref.modularity, abs=1e-9)
+    assert fast.communities == ref.communities
+    again = detect_communities(G, algorithm="leiden", seed=0)
+    assert again.communities == fast.communities
+    assert fast.params["engine"].startswith("igraph ") and ref.params["engine"].startswith("leidenalg ")
