@@ -1,10 +1,13 @@
 """Run independent tasks sequentially or in worker processes (internal).
 
 Results never depend on ``n_jobs``: every task carries its own seed, and
-results come back in task order.  Workers are *spawned* (fresh
-interpreters), never forked: the pipeline that calls the assessment may
-hold thread pools (polars, DuckDB, Arrow) and forking a multi-threaded
-process can deadlock.  One :class:`Workers` pool can serve many calls (the
+results come back in task order.  Workers are loky processes (joblib's
+process pool, installed with scikit-learn): fresh interpreters, never
+forked — the pipeline that calls the assessment may hold thread pools
+(polars, DuckDB, Arrow) and forking a multi-threaded process can deadlock —
+and, unlike ``multiprocessing``'s spawn start method, they do not re-run
+the caller's ``__main__``: a plain script without an
+``if __name__ == "__main__":`` guard works at any size.  One :class:`Workers` pool can serve many calls (the
 assessment opens one for all its steps); every task carries the shared
 object (the graph arrays, ~1.5 MB at 10,000 services) and a token, and a
 worker keeps its cached copy — with the networkx / igraph graph built from
@@ -14,7 +17,6 @@ it — for as long as the token does not change.
 from __future__ import annotations
 
 import itertools
-import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -67,13 +69,14 @@ class Workers:
         self.close(terminate=exc_type is not None)
 
     def close(self, *, terminate: bool = False) -> None:
-        """Stop the workers (``terminate``: without waiting, e.g. after an error)."""
+        """Release the workers (``terminate``: kill them, e.g. after an error or Ctrl-C).
+
+        Otherwise loky keeps the idle processes for the next call and stops
+        them after 300 s without work.
+        """
         if self._pool is not None:
             if terminate:
-                self._pool.terminate()
-            else:
-                self._pool.close()
-            self._pool.join()
+                self._pool.shutdown(wait=False, kill_workers=True)
             self._pool = None
 
     def map(self, func: Callable[[Any, Any], Any], items: list[Any], shared: Any,
@@ -87,11 +90,13 @@ class Workers:
                     progress(i + 1, total)
             return out
         if self._pool is None:
-            self._pool = mp.get_context("spawn").Pool(self.jobs)
+            from joblib.externals.loky import get_reusable_executor
+
+            self._pool = get_reusable_executor(max_workers=self.jobs)
         token = next(_COUNTER) + (os.getpid() << 32)
         out = []
         args = [(token, shared, func, it) for it in items]
-        for i, res in enumerate(self._pool.imap(_call, args, chunksize=1)):
+        for i, res in enumerate(self._pool.map(_call, args)):
             out.append(res)
             if progress is not None:
                 progress(i + 1, total)
