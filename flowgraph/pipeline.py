@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,83 @@ class AnalysisConfig:
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
+    def validate(self) -> None:
+        """Check every option before any input is read; raises :class:`ConfigError` with one sentence.
+
+        Examples
+        --------
+        >>> AnalysisConfig(sources=["logs"], n_seeds=0).validate()
+        Traceback (most recent call last):
+        ...
+        flowgraph.exceptions.ConfigError: n_seeds must be an integer between 1 and 10000, not 0
+        """
+        import math
+        import time
+
+        from .communities.detect import ALGORITHMS
+        from .graph.build import to_epoch_seconds
+
+        def integer(name: str, lo: int, hi: int | None = None) -> None:
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < lo or (hi is not None and v > hi):
+                span = f"at least {lo}" if hi is None else f"between {lo} and {hi}"
+                raise ConfigError(f"{name} must be an integer {span}, not {v!r}")
+
+        def choice(name: str, options: tuple[str, ...] | list[str]) -> None:
+            v = getattr(self, name)
+            if v not in options:
+                raise ConfigError(f"{name} must be one of {', '.join(map(str, options))}, not {v!r}")
+
+        if not isinstance(self.sources, list | tuple) or not self.sources or \
+                not all(isinstance(x, str | Path) for x in self.sources):
+            raise ConfigError("sources must be a non-empty list of paths or URLs")
+        integer("seed", 0, 2**32 - 1)
+        integer("n_seeds", 1, 10_000)
+        integer("n_null", 0, 100_000)
+        integer("session_gap", 1, 86_400)
+        choice("weight", ("binary", "connections", "log_bytes", "bytes"))
+        choice("algorithm", list(ALGORITHMS))
+        choice("engine", ("local", "spark"))
+        choice("internet", ("single", "/16"))
+        choice("policy_zones", ("communities", "domains"))
+        if self.resolution is not None and (isinstance(self.resolution, bool)
+                                            or not isinstance(self.resolution, int | float)
+                                            or not math.isfinite(self.resolution)
+                                            or not 0 < self.resolution <= 1024):
+            raise ConfigError(f"resolution must be a number above 0 and at most 1024, not {self.resolution!r}")
+        if not isinstance(self.shared_services, list | tuple) or \
+                not all(isinstance(x, str) for x in self.shared_services):
+            raise ConfigError("shared_services must be a list of service names")
+        if not isinstance(self.out, str | Path):
+            raise ConfigError(f"out must be a directory path, not {self.out!r}")
+        out = Path(self.out)
+        if out.exists() and not out.is_dir():
+            raise ConfigError(f"--out {out} exists and is not a directory")
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"--out {out} cannot be created: {exc.strerror or exc}") from None
+        if not os.access(out, os.W_OK | os.X_OK):
+            raise ConfigError(f"--out {out} is not writable")
+        now = int(time.time())
+        bounds = []
+        for name in ("since", "until"):
+            v = getattr(self, name)
+            try:
+                t = to_epoch_seconds(v)
+            except (ConfigError, ValueError, OverflowError):
+                t = -1
+            if t is not None and not 946_684_800 <= t <= now + 86_400:
+                raise ConfigError(f"{name} {v!r} is not a time flow logs can have: give ISO 8601 "
+                                  "(e.g. 2024-03-01T06:00Z) or epoch seconds between 2000-01-01 and tomorrow")
+            bounds.append(t)
+        if bounds[0] is not None and bounds[1] is not None and bounds[0] >= bounds[1]:
+            raise ConfigError(f"since ({self.since}) must be before until ({self.until})")
+        if self.pdf:
+            from .report.pdf import require_weasyprint
+
+            require_weasyprint()
+
 
 def load_config(path: str | Path) -> dict[str, Any]:
     """Read a YAML config file (``yaml.safe_load`` only); keys are AnalysisConfig fields."""
@@ -74,9 +152,8 @@ def analyze(cfg: AnalysisConfig, *, progress: Callable[[str, int, int], None] | 
     from .graph import build_graph
     from .report import write_report
 
+    cfg.validate()
     s3 = {"endpoint_override": cfg.endpoint_url} if cfg.endpoint_url else None
-    if cfg.weight not in ("binary", "connections", "log_bytes", "bytes"):
-        raise ConfigError(f"weight must be binary, connections, log_bytes or bytes, not {cfg.weight!r}")
     if cfg.engine == "spark":
         from .spark import build_graph_spark
 

@@ -31,7 +31,15 @@ from .nullmodel import (
 )
 from .shared import SharedService, SharedZone, detect_shared_services, shared_service_scores
 from .tradeoff import Candidate, TradeOff, Uncertainty, isolation_of, tradeoff_curve
-from .verdict import VERDICTS, Reason, Thresholds, VerdictInputs, band_of, borderline_sides, decide_verdict
+from .verdict import (
+    VERDICTS,
+    Reason,
+    Thresholds,
+    VerdictInputs,
+    band_of,
+    borderline_sides,
+    decide_verdict,
+)
 
 __all__ = [
     "METRIC_KEYS",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import networkx as nx
-from scipy.stats import binom
 import pytest
 from _assess_helpers import add_hubs, node_name, planted_graph, service_graph_from_nx
+from scipy.stats import binom
 
 from flowgraph.assessment import (
     Thresholds,

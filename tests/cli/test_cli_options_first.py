@@ -1,0 +1,46 @@
+"""Bad options are refused in one sentence, exit 3, before any input is read."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+CASES = [
+    (["--seeds", "0"], "n_seeds must be an integer between 1 and 10000, not 0"),
+    (["--rewirings", "-1"], "n_null must be an integer between 0 and 100000, not -1"),
+    (["--seed", str(2**70)], "seed must be an integer between 0 and 4294967295"),
+    (["--resolution", "inf"], "resolution must be a number above 0 and at most 1024, not inf"),
+    (["--resolution", "0"], "resolution must be a number above 0"),
+    (["--since", "2999-01-01"], "since '2999-01-01' is not a time flow logs can have"),
+    (["--since", "soon"], "since 'soon' is not a time flow logs can have"),
+    (["--since", "2024-03-02", "--until", "2024-03-01"], "since (2024-03-02) must be before until (2024-03-01)"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), CASES, ids=[" ".join(a) for a, _ in CASES])
+def test_bad_option_is_one_sentence_before_reading(tmp_path: Path, args: list[str], message: str) -> None:
+    # the source does not exist: were it read first, the error would be about the source
+    proc = subprocess.run([sys.executable, "-m", "flowgraph.cli", "analyze", str(tmp_path / "no-such-logs"),
+                           "--out", str(tmp_path / "out"), *args], capture_output=True, text=True,
+                          cwd=REPO, timeout=120, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    assert proc.returncode == 3, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("flowgraph: error: "), proc.stderr
+    assert message in lines[0]
+    assert "no-such-logs" not in lines[0]
+
+
+def test_out_must_be_a_creatable_directory(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    for out, message in [(blocker, "exists and is not a directory"),
+                         (blocker / "sub", "cannot be created")]:
+        proc = subprocess.run([sys.executable, "-m", "flowgraph.cli", "analyze", str(tmp_path / "none"),
+                               "--out", str(out)], capture_output=True, text=True, cwd=REPO, timeout=120)
+        assert proc.returncode == 3 and message in proc.stderr and "Traceback" not in proc.stderr
