@@ -33,7 +33,7 @@ def add_analyze(subparsers) -> None:
     p.add_argument("--fields", metavar="FORMAT", help="field order of files without a header line")
     p.add_argument("--config", metavar="FILE", help="YAML file with any of these options")
     p.add_argument("--seeds", dest="n_seeds", type=int, help="seeds for the stability analysis (default 20)")
-    p.add_argument("--rewirings", dest="n_null", type=int, help="degree-preserving rewirings for significance (default 50)")
+    p.add_argument("--rewirings", dest="n_null", type=int, help="degree-preserving rewirings for significance (default 20)")
     p.add_argument("--policy-zones", choices=["communities", "domains"], help="draft policy zones (default communities)")
     p.add_argument("--ip-ranges", metavar="FILE", help="AWS ip-ranges.json to name AWS-service addresses")
     p.add_argument("--internet", choices=["single", "/16"], help="one internet node or one per /16")

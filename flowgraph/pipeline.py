@@ -34,7 +34,7 @@ class AnalysisConfig:
     resolution: float | None = None
     algorithm: str = "leiden"
     n_seeds: int = 20
-    n_null: int = 50
+    n_null: int = 20
     shared_services: list[str] = field(default_factory=list)
     detect_shared: bool = True
     since: str | None = None
