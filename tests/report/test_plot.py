@@ -41,9 +41,22 @@ def test_cost_curve_plot_and_report_figure(report):
     r = dict(report, cost_curve=COST)
     fig, ax = plt.subplots()
     assert plot.cost_curve(r, ax=ax) is ax
-    line = ax.lines[0]
-    assert list(line.get_xdata()) == [0.40, 0.62, 0.80] and list(line.get_ydata()) == [0.10, 0.25, 0.45]
+    by_label = {ln.get_label(): ln for ln in ax.lines}
+    points = by_label["this estate, one point per partition"]
+    assert list(points.get_xdata()) == [0.40, 0.62, 0.80] and list(points.get_ydata()) == [0.10, 0.25, 0.45]
+    front = by_label["frontier: least cost for that isolation"]
+    assert list(front.get_xdata()) == [0.40, 0.62, 0.80]
+    bars = [ln for ln in ax.lines if list(ln.get_xdata())[:1] * 2 == list(ln.get_xdata())]
+    assert [list(b.get_ydata()) for b in bars] == [[0.30, 0.40], [0.50, 0.60], [0.65, 0.75]]
     assert "chosen: 3 zones, 7 exception rules" in [t.get_text() for t in ax.get_legend().get_texts()]
+    plt.close(fig)
+    # a partition that costs more than one isolating more is off the frontier
+    dominated = dict(COST, observed=[*COST["observed"], {"resolution": 3.0, "zones": 4, "rho": 0.5,
+                                                         "isolation": 0.7, "chosen": False}])
+    fig, ax = plt.subplots()
+    plot.cost_curve(dict(report, cost_curve=dominated), ax=ax)
+    front = {ln.get_label(): ln for ln in ax.lines}["frontier: least cost for that isolation"]
+    assert list(front.get_xdata()) == [0.40, 0.62, 0.80]
     plt.close(fig)
     assert plot.cost_curve(report) is None  # absent from this assessment
     names = [f.name for f in make_figures(r)]
