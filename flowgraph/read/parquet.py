@@ -127,5 +127,6 @@ def read_parquet(source, summary: ReadSummary, entry: dict) -> Iterator[pa.Recor
         names.append("_line")
         out = pa.RecordBatch.from_arrays(arrays, names=names)
         if out.num_rows:
-            tally_batch(summary, entry, out)
-            yield out
+            out = tally_batch(summary, entry, out)
+            if out.num_rows:
+                yield out

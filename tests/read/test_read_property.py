@@ -12,6 +12,7 @@ from readtest_helpers import assert_line_invariant
 
 from flowgraph.read import read_flows, scan_flows
 from flowgraph.read.fields import CANONICAL_FIELDS, FIELD_MAX, INTEGER_FIELDS, column_name
+from flowgraph.read.text import MIN_PLAUSIBLE_EPOCH
 
 _SAFE = st.characters(min_codepoint=33, max_codepoint=0x44F,
                       blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp"),
@@ -21,8 +22,15 @@ _STRING = st.builds(lambda head, tail: head + tail,
                     st.sampled_from("ABCXYZ0123456789"), st.text(_SAFE, max_size=12))
 
 
+# plausible times (flowgraph.read.text.plausible_times): 2000-01-01 .. now, seconds or milliseconds
+_TIMES = st.one_of(st.integers(MIN_PLAUSIBLE_EPOCH, 1_764_000_000),
+                   st.integers(MIN_PLAUSIBLE_EPOCH * 1000, 1_764_000_000_000))
+
+
 def _int(field: str):
     """Valid values of an integer field: 0 .. its bound, small values often."""
+    if field in ("start", "end"):
+        return _TIMES
     top = FIELD_MAX[field]
     return st.one_of(st.integers(0, top), st.integers(0, min(top, 70000)), st.just(top))
 
