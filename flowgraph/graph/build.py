@@ -181,7 +181,7 @@ def _check_totals(batch: pa.RecordBatch, totals: dict[str, int]) -> None:
     """
     for name in ("packets", "bytes"):
         col = batch.column(name)
-        approx = pa.compute.sum(pa.compute.cast(col, pa.float64())).as_py() or 0.0  # cannot wrap
+        approx = pa.compute.sum(pa.compute.cast(col, pa.float64(), safe=False)).as_py() or 0.0  # cannot wrap
         totals[name] += int(pa.compute.sum(col).as_py() or 0) if approx < 2**62 else int(approx)
         if totals[name] > INT64_MAX:
             raise InputError(f"the flow records' {name} total more than 2^63-1 (9.2e18), which no real "
