@@ -63,7 +63,8 @@ class ReadSummary:
         Lines (Parquet: rows) that are not valid records.
     invalid_by_reason : dict[str, int]
         ``invalid`` broken down by reason (``token_count``, ``non_numeric``,
-        ``out_of_range``, ``bad_bytes``, ``line_too_long``, ``unknown_header``,
+        ``out_of_range``, ``time_out_of_range`` (``start``/``end`` before 2000 or
+        more than a day after the clock), ``bad_bytes``, ``line_too_long``, ``unknown_header``,
         ``mid_file_header``, ``truncated``, ``invalid_json``, ``json_no_message``).
     invalid_examples : dict[str, list[str]]
         Up to five ``"file:line: <first 120 characters>"`` examples per reason.
