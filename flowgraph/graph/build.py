@@ -27,8 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401 - pa.compute
 
-from ..exceptions import ConfigError
+from ..exceptions import ConfigError, InputError
 from ..resolve import Inventory, Resolver, load_inventory
 from ..resolve.resolver import RESOLVER_INPUT_COLUMNS
 from .aggregate import aggregate
@@ -136,12 +137,14 @@ def graph_from_batches(
 
     stats = WindowStats(resolver.since, resolver.until)
     kinds = np.zeros(0, dtype=np.int64)
+    totals = {"packets": 0, "bytes": 0}
 
     def resolved() -> Iterator[pa.RecordBatch]:
         nonlocal kinds
         for b in batches:
             out = resolver.resolve(b)
             if out.num_rows:
+                _check_totals(out, totals)
                 if len(kinds) != len(resolver._node_kind):
                     kinds = np.array(resolver._node_kind, dtype=np.int64)
                 src = out.column("src_node").to_numpy()
@@ -155,6 +158,34 @@ def graph_from_batches(
 
     agg = aggregate(resolved(), session_gap=session_gap, memory_limit=memory_limit)
     return _assemble(agg, resolver, read_summary, stats)
+
+
+INT64_MAX = 2**63 - 1
+
+
+def _check_totals(batch: pa.RecordBatch, totals: dict[str, int]) -> None:
+    """Add the batch's packets and bytes to ``totals``; refuse input whose total passes 2^63-1.
+
+    The aggregation sums counters in 64-bit integers.  Each record's counters are
+    bounded by the reader (:data:`flowgraph.read.fields.FIELD_MAX`), but tens of
+    thousands of records at the bound would still overflow a sum; since no sum
+    can exceed the grand total, a grand total within int64 keeps every sum exact.
+    9.2 exabytes is no real capture, so the input is refused with one sentence.
+
+    >>> t = {"packets": 0, "bytes": 0}
+    >>> _check_totals(pa.record_batch({"packets": [2**62], "bytes": [1]}), t)
+    >>> _check_totals(pa.record_batch({"packets": [2**62], "bytes": [1]}), t)
+    Traceback (most recent call last):
+    ...
+    flowgraph.exceptions.InputError: the flow records' packets total more than 2^63-1 (9.2e18), which no real capture carries; check the input for corrupt counters
+    """
+    for name in ("packets", "bytes"):
+        col = batch.column(name)
+        approx = pa.compute.sum(pa.compute.cast(col, pa.float64(), safe=False)).as_py() or 0.0  # cannot wrap
+        totals[name] += int(pa.compute.sum(col).as_py() or 0) if approx < 2**62 else int(approx)
+        if totals[name] > INT64_MAX:
+            raise InputError(f"the flow records' {name} total more than 2^63-1 (9.2e18), which no real "
+                             "capture carries; check the input for corrupt counters")
 
 
 def _identity_source(resolver: Resolver) -> str:

@@ -183,8 +183,8 @@ class CloudFile:
         """Tally a narrow batch of valid records; ``None`` when it is empty."""
         if batch.num_rows == 0:
             return None
-        tally_batch(self.summary, self.entry, batch)
-        return batch
+        batch = tally_batch(self.summary, self.entry, batch)
+        return batch if batch.num_rows else None
 
 
 def read_cloud(kind: str, blocks: Iterable[bytes], state: StreamState, summary: ReadSummary,

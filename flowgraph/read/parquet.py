@@ -16,6 +16,22 @@ therefore normalised to the canonical type:
 * unknown columns are kept as strings.
 
 ``_line`` is the 1-based row number in the file.
+
+Hostile files are bounded:
+
+* columns named like the provenance columns (``_line``, ``_file``) are
+  dropped and listed in ``ReadSummary.dropped_columns`` (they would clash with
+  the reader's own columns or let a file claim another file's name);
+* integer values beyond :data:`~flowgraph.read.fields.FIELD_MAX` or below 0 are
+  invalid (``out_of_range``), as in text logs;
+* a "dictionary bomb" (a tiny file whose dictionary-encoded strings expand to
+  gigabytes) is caught twice: before any decoding, a file whose row groups
+  declare more than :data:`MAX_PARQUET_RATIO` times its size (``num_rows`` x
+  4 bytes per value, or the declared uncompressed sizes) is skipped; while
+  reading, string columns arrive dictionary-encoded and their decoded size
+  (dictionary value lengths taken by index) is added up *before* decoding, and
+  reading stops (``truncated``, records so far kept) once it passes the same
+  ratio after :data:`PARQUET_RATIO_AFTER` bytes.  Memory stays at one batch.
 """
 
 from __future__ import annotations
@@ -27,13 +43,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .fields import INTEGER_FIELDS, column_name, field_name, is_known_field
+from .fields import FIELD_MAX, INTEGER_FIELDS, column_name, field_name, is_known_field
 from .summary import ReadSummary
 from .text import _DIGITS, make_layout, tally_batch
 
-__all__ = ["read_parquet", "PARQUET_BATCH_ROWS"]
+__all__ = ["read_parquet", "parquet_bomb_reason", "PARQUET_BATCH_ROWS", "MAX_PARQUET_RATIO",
+           "PARQUET_RATIO_AFTER", "RESERVED_COLUMNS"]
 
 PARQUET_BATCH_ROWS = 65_536
+MAX_PARQUET_RATIO = 250
+"""Decoded bytes / file bytes beyond which a Parquet file is a decompression bomb (as gzip)."""
+PARQUET_RATIO_AFTER = 64 << 20
+"""Decoded bytes (64 MiB) after which :data:`MAX_PARQUET_RATIO` applies; smaller files are read whole."""
+RESERVED_COLUMNS = frozenset({"_line", "_file"})
+"""Column names the reader adds itself; a Parquet column of that name is dropped."""
+_MIN_VALUE_BYTES = 4  # an int32 or a string offset: the least one decoded value costs
 _INT_PLACEHOLDERS = pa.array(["-", "None", ""], type=pa.string())
 _ACCOUNT_COLUMNS = frozenset({"account_id", "tgw_src_vpc_account_id", "tgw_dst_vpc_account_id"})
 
@@ -79,7 +103,57 @@ def _string_column(col: pa.Array, name: str) -> pa.Array:
     return text
 
 
-def read_parquet(source, summary: ReadSummary, entry: dict) -> Iterator[pa.RecordBatch]:
+def _ratio_exceeded(decoded: int, size: int) -> bool:
+    return decoded > PARQUET_RATIO_AFTER and decoded > MAX_PARQUET_RATIO * max(size, 1)
+
+
+def parquet_bomb_reason(metadata: pq.FileMetaData, size: int, columns: list[str] | None = None) -> str | None:
+    """Why a Parquet file is refused before decoding (its metadata declares too much), else ``None``.
+
+    The estimate is, per row group, the larger of ``num_rows`` x 4 bytes per
+    selected column and the selected columns' declared uncompressed sizes.
+
+    Examples
+    --------
+    >>> import io
+    >>> buf = io.BytesIO()
+    >>> t = pa.table({"srcaddr": pa.DictionaryArray.from_arrays(pa.array(np.zeros(20_000_000, np.int32)),
+    ...                                                         pa.array(["10.0.0.1"]))})
+    >>> pq.write_table(t, buf, compression="zstd", row_group_size=20_000_000)
+    >>> print(parquet_bomb_reason(pq.ParquetFile(buf).metadata, buf.tell()))  # doctest: +ELLIPSIS
+    refused before decoding: 20,000,000 rows declare at least 80,000,000 bytes in a ... bytes file: a ratio over 250 is a decompression bomb, not flow logs
+    """
+    wanted = None if columns is None else set(columns)
+    declared = rows = 0
+    for i in range(metadata.num_row_groups):
+        rg = metadata.row_group(i)
+        chunks = [rg.column(j) for j in range(rg.num_columns)
+                  if wanted is None or rg.column(j).path_in_schema in wanted]
+        rows += rg.num_rows
+        declared += max(rg.num_rows * _MIN_VALUE_BYTES * len(chunks),
+                        sum(c.total_uncompressed_size for c in chunks))
+    if _ratio_exceeded(declared, size):
+        return (f"refused before decoding: {rows:,} rows declare at least {declared:,} bytes in a "
+                f"{size:,} bytes file: a ratio over {MAX_PARQUET_RATIO} is a decompression bomb, not flow logs")
+    return None
+
+
+def _decoded_bytes(arr: pa.Array) -> int:
+    """Bytes a column takes once decoded, computed without decoding a dictionary."""
+    if pa.types.is_dictionary(arr.type):
+        lengths = pc.binary_length(arr.dictionary) if (
+            pa.types.is_string(arr.dictionary.type) or pa.types.is_binary(arr.dictionary.type)
+            or pa.types.is_large_string(arr.dictionary.type)) else None
+        per_value = arr.type.value_type.bit_width // 8 if lengths is None and hasattr(
+            arr.type.value_type, "bit_width") else 0
+        if lengths is None:
+            return len(arr) * max(per_value, _MIN_VALUE_BYTES)
+        total = pc.sum(pc.take(lengths, arr.indices)).as_py() or 0
+        return int(total) + len(arr) * _MIN_VALUE_BYTES
+    return int(arr.nbytes)
+
+
+def read_parquet(source, summary: ReadSummary, entry: dict, size: int = 0) -> Iterator[pa.RecordBatch]:
     """Stream a Parquet flow-log file as narrow batches (present columns + ``_line``).
 
     Parameters
@@ -88,15 +162,37 @@ def read_parquet(source, summary: ReadSummary, entry: dict) -> Iterator[pa.Recor
         Local path or random-access file.
     summary, entry : ReadSummary, dict
         Counters to update (``entry`` is this file's ``per_file`` dict).
+    size : int
+        The file's size in bytes (for the decompression-bomb ratio); 0 if unknown.
     """
-    pf = pq.ParquetFile(source)
-    file_columns = pf.schema_arrow.names
+    probe = pq.ParquetFile(source)
+    schema = probe.schema_arrow
+    file_columns = [n for n in schema.names if n not in RESERVED_COLUMNS]
+    for name in schema.names:
+        if name in RESERVED_COLUMNS:
+            summary._drop_column(entry, name, "reserved for the reader's provenance column")
     layout = make_layout(file_columns, "parquet")
     summary._set_layout(entry, "parquet", layout.fields, list(layout.extras))
     wanted = [(name, col) for name, col in zip(file_columns, layout.columns, strict=True) if col is not None]
+    top = [w[0] for w in wanted]
+    size = size or 0
+    reason = parquet_bomb_reason(probe.metadata, size, top) if size else None
+    if reason is not None:
+        entry["truncated"] = reason
+        return
+    strings = [name for name in top if pa.types.is_string(schema.field(name).type)
+               or pa.types.is_large_string(schema.field(name).type) or pa.types.is_binary(schema.field(name).type)]
+    pf = pq.ParquetFile(source, read_dictionary=strings) if strings else probe
     row0 = 0
-    for batch in pf.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=[w[0] for w in wanted],
-                                 use_threads=False):
+    decoded = 0
+    for batch in pf.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=top, use_threads=False):
+        if size:
+            decoded += sum(_decoded_bytes(a) for a in batch.columns)
+            if _ratio_exceeded(decoded, size):
+                entry["truncated"] = (f"stopped after {row0:,} rows: the next batch decodes to {decoded:,} bytes "
+                                      f"from a {size:,} bytes file, a ratio over {MAX_PARQUET_RATIO} "
+                                      "(a decompression bomb, not flow logs)")
+                return
         n = batch.num_rows
         lines = np.arange(row0 + 1, row0 + n + 1, dtype=np.int64)
         row0 += n
@@ -108,18 +204,29 @@ def read_parquet(source, summary: ReadSummary, entry: dict) -> Iterator[pa.Recor
                 arr = arr.combine_chunks()
             known = is_known_field(src_name)
             if known and field_name(src_name) in INTEGER_FIELDS:
+                if pa.types.is_dictionary(arr.type):
+                    arr = arr.dictionary_decode()
+                raw = arr
                 arr, wrong = _int_column(arr)
                 if wrong is not None:
                     for i in np.flatnonzero(wrong).tolist():
-                        reasons.setdefault(i, f"{src_name}={batch.column(src_name)[i].as_py()!r}")
+                        reasons.setdefault(i, ("non_numeric", f"{src_name}={raw[i].as_py()!r}"))
                     bad = wrong if bad is None else (bad | wrong)
+                high = FIELD_MAX.get(field_name(src_name))
+                if high is not None and arr.null_count < len(arr) and (
+                        pc.max(arr).as_py() > high or pc.min(arr).as_py() < 0):
+                    out = pc.fill_null(pc.or_(pc.greater(arr, high), pc.less(arr, 0)), False)
+                    out = out.to_numpy(zero_copy_only=False)
+                    for i in np.flatnonzero(out).tolist():
+                        reasons.setdefault(i, ("out_of_range", f"{src_name}={raw[i].as_py()!r}"))
+                    bad = out if bad is None else (bad | out)
             else:
                 arr = _string_column(arr, column_name(src_name) if known else col_name)
             arrays.append(arr)
             names.append(col_name)
         if bad is not None:
-            for i, text in sorted(reasons.items()):
-                summary._invalid(entry, "non_numeric", int(lines[i]), text)
+            for i, (why, text) in sorted(reasons.items()):
+                summary._invalid(entry, why, int(lines[i]), text)
             keep = pa.array(~bad)
             arrays = [a.filter(keep) for a in arrays]
             lines = lines[~bad]
@@ -127,5 +234,6 @@ def read_parquet(source, summary: ReadSummary, entry: dict) -> Iterator[pa.Recor
         names.append("_line")
         out = pa.RecordBatch.from_arrays(arrays, names=names)
         if out.num_rows:
-            tally_batch(summary, entry, out)
-            yield out
+            out = tally_batch(summary, entry, out)
+            if out.num_rows:
+                yield out

@@ -237,7 +237,7 @@ def _read_parquet(src: SourceFile, summary: ReadSummary) -> Iterator[pa.RecordBa
     entry = summary._start_file(src.path, "parquet")
     size = src.size or 0
     try:
-        yield from read_parquet(handle, summary, entry)
+        yield from read_parquet(handle, summary, entry, size)
     except (OSError, pa.ArrowException) as exc:
         entry["truncated"] = f"unreadable Parquet data ({str(exc).strip().splitlines()[0]})"
     finally:

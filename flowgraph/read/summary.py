@@ -63,7 +63,8 @@ class ReadSummary:
         Lines (Parquet: rows) that are not valid records.
     invalid_by_reason : dict[str, int]
         ``invalid`` broken down by reason (``token_count``, ``non_numeric``,
-        ``out_of_range``, ``bad_bytes``, ``line_too_long``, ``unknown_header``,
+        ``out_of_range``, ``time_out_of_range`` (``start``/``end`` before 2000 or
+        more than a day after the clock), ``bad_bytes``, ``line_too_long``, ``unknown_header``,
         ``mid_file_header``, ``truncated``, ``invalid_json``, ``json_no_message``).
     invalid_examples : dict[str, list[str]]
         Up to five ``"file:line: <first 120 characters>"`` examples per reason.
@@ -84,6 +85,9 @@ class ReadSummary:
         Bytes read from storage (compressed size).
     bytes_decompressed : int
         Bytes after decompression (text and JSON files).
+    dropped_columns : list[dict]
+        ``{"file", "column", "reason"}`` for each column of a file not read
+        (a Parquet column named ``_line`` or ``_file``, the reader's own names).
     truncated_files : list[dict]
         ``{"file", "records_kept", "reason"}`` for gzip files that ended early
         or are corrupt; every record before the damage is kept.
@@ -125,6 +129,7 @@ class ReadSummary:
     bytes_read: int = 0
     bytes_decompressed: int = 0
     truncated_files: list[dict] = field(default_factory=list)
+    dropped_columns: list[dict] = field(default_factory=list)
     first_start: int | None = None
     last_end: int | None = None
     millisecond_timestamps: int = 0
@@ -148,6 +153,7 @@ class ReadSummary:
         self.files_skipped.extend(dict(d) for d in other.files_skipped)
         self.files_without_records.extend(other.files_without_records)
         self.truncated_files.extend(dict(d) for d in other.truncated_files)
+        self.dropped_columns.extend(dict(d) for d in other.dropped_columns)
         self.per_file.extend(dict(d) for d in other.per_file)
         self._span(other.first_start, other.last_end)
         if self.resolution is None and other.resolution is not None:
@@ -173,6 +179,7 @@ class ReadSummary:
             "bytes_read": int(self.bytes_read),
             "bytes_decompressed": int(self.bytes_decompressed),
             "truncated_files": [dict(d) for d in self.truncated_files],
+            "dropped_columns": [dict(d) for d in self.dropped_columns],
             "first_start": None if self.first_start is None else int(self.first_start),
             "last_end": None if self.last_end is None else int(self.last_end),
             "millisecond_timestamps": int(self.millisecond_timestamps),
@@ -215,6 +222,9 @@ class ReadSummary:
             rows.append(("truncated files", f"{len(self.truncated_files)}",
                          [f"{d['file']}: {d.get('reason', 'truncated')}, kept {d['records_kept']:,} records"
                           for d in self.truncated_files]))
+        if self.dropped_columns:
+            rows.append(("dropped columns", f"{len(self.dropped_columns)}",
+                         [f"{d['file']}: {d['column']} ({d['reason']})" for d in self.dropped_columns[:20]]))
         if self.files_without_records:
             rows.append(("files without records", f"{len(self.files_without_records)}",
                          list(self.files_without_records)))
@@ -324,6 +334,9 @@ class ReadSummary:
         if entry["records"] == 0:
             self.files_without_records.append(entry["file"])
 
+    def _drop_column(self, entry: dict, column: str, reason: str) -> None:
+        self.dropped_columns.append({"file": entry["file"], "column": column, "reason": reason})
+
     def _skip(self, path: str, reason: str) -> None:
         self.files_skipped.append({"file": path, "reason": reason})
 
@@ -336,6 +349,10 @@ class ReadSummary:
                         f"file(s) skipped: {'; '.join(reasons)})")
             return f"no flow-log file found in {description}"
         lines = self.invalid + self.header_lines + self.blank_lines
+        if lines == 0 and self.truncated_files:
+            first = self.truncated_files[0]
+            more = f"; {len(self.truncated_files) - 1} more file(s) cut short" if len(self.truncated_files) > 1 else ""
+            return f"no valid flow-log record found in {description} ({first['file']}: {first['reason']}{more})"
         if lines == 0:
             what = "the file is empty" if self.files_read == 1 else "all files are empty"
             return f"no valid flow-log record found in {description} ({what})"

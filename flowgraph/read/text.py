@@ -15,6 +15,7 @@ recovered record, which is merged back in file order.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -42,6 +43,9 @@ __all__ = [
     "classify_line",
     "read_text",
     "tally_batch",
+    "plausible_times",
+    "MIN_PLAUSIBLE_EPOCH",
+    "FUTURE_SLACK_SECONDS",
     "MS_THRESHOLD",
 ]
 
@@ -204,8 +208,79 @@ def classify_line(line: bytes, layout: Layout) -> tuple[str, object]:
     return "record", values
 
 
-def tally_batch(summary: ReadSummary, entry: dict, batch: pa.RecordBatch) -> None:
-    """Add a batch of valid records to the summary (counts, NODATA/SKIPDATA, time span)."""
+MIN_PLAUSIBLE_EPOCH = 946_684_800
+"""2000-01-01 00:00:00 UTC in seconds: the earliest plausible ``start``/``end``.
+
+No cloud delivered flow logs before 2000 (AWS VPC flow logs date from 2015);
+an earlier value is a zero, a placeholder or a corrupt counter.
+"""
+FUTURE_SLACK_SECONDS = 86_400
+"""How far after the reading host's clock a ``start``/``end`` may lie (one day).
+
+A day covers any clock skew between the producer and the reader and every
+time zone mistake; a later value cannot have been captured yet.
+"""
+
+
+def plausible_times(batch: pa.RecordBatch, now: float | None = None) -> np.ndarray | None:
+    """Mask of rows whose ``start`` or ``end`` lies outside the plausible epoch range.
+
+    A time is plausible from :data:`MIN_PLAUSIBLE_EPOCH` (2000-01-01) to one day
+    (:data:`FUTURE_SLACK_SECONDS`) after ``now`` (default: the clock), after
+    converting values above :data:`MS_THRESHOLD` from milliseconds.  Null times
+    are plausible (a ``NODATA`` record may have none).  Returns ``None`` when every
+    row is plausible.
+
+    Examples
+    --------
+    >>> b = pa.record_batch({"start": [1700000000, 1, 1700000000000, None],
+    ...                      "end": [1700000060, 60, 4102444800000, None]})
+    >>> plausible_times(b, now=1764720000).tolist()
+    [False, True, True, False]
+    """
+    names = batch.schema.names
+    now = time.time() if now is None else now
+    high = int(now) + FUTURE_SLACK_SECONDS
+    bad = None
+    for name in ("start", "end"):
+        if name not in names:
+            continue
+        col = batch.column(names.index(name))
+        if col.null_count == len(col):
+            continue
+        values = col.to_numpy(zero_copy_only=False)
+        if col.null_count:
+            valid = np.asarray(col.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+            values = np.where(valid, values, MIN_PLAUSIBLE_EPOCH).astype(np.int64)
+        seconds = np.where(values > MS_THRESHOLD, values // 1000, values)
+        wrong = (seconds < MIN_PLAUSIBLE_EPOCH) | (seconds > high)
+        if wrong.any():
+            bad = wrong if bad is None else (bad | wrong)
+    return bad
+
+
+def tally_batch(summary: ReadSummary, entry: dict, batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Drop records with implausible times, then add the rest to the summary.
+
+    A record whose ``start`` or ``end`` is outside the plausible range (see
+    :func:`plausible_times`) is counted invalid, reason ``time_out_of_range``,
+    with its file and line (``_line``); the counts, NODATA/SKIPDATA and time
+    span cover the records kept, which are returned.
+    """
+    bad = plausible_times(batch) if batch.num_rows else None
+    if bad is not None:
+        names = batch.schema.names
+        cols = {n: batch.column(names.index(n)).to_pylist() for n in ("start", "end", "_line") if n in names}
+        for i in np.flatnonzero(bad).tolist():
+            line = cols["_line"][i] if "_line" in cols else 0
+            text = " ".join(f"{n}={cols[n][i]}" for n in ("start", "end") if n in cols)
+            summary._invalid(entry, "time_out_of_range", int(line or 0), text)
+        batch = batch.filter(pa.array(~bad))
+    _tally(summary, entry, batch)
+    return batch
+
+
+def _tally(summary: ReadSummary, entry: dict, batch: pa.RecordBatch) -> None:
     n = batch.num_rows
     if n == 0:
         return
@@ -480,11 +555,11 @@ class _TextParser:
             idx = batch.schema.get_field_index("_line")
             mapped = self.map_lines(batch.column(idx).to_numpy())
             batch = batch.set_column(idx, "_line", pa.array(mapped, type=pa.int64()))
-        tally_batch(self.summary, self.entry, batch)
+        batch = tally_batch(self.summary, self.entry, batch)
         prune = getattr(self.map_lines, "prune", None)
         if prune is not None:
             prune(self.base)
-        return batch
+        return batch if batch.num_rows else None
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         if not self._leading():

@@ -11,6 +11,14 @@ ISO-8601 (``2024-03-01T06:00:00Z``) or epoch seconds.
 ``aws ec2 describe-network-interfaces``) and Parquet.  It is the one place
 that validates inventory input.
 
+Service names live in their own namespace: the resolver's pseudo-nodes are
+``internet`` (``internet:<net>`` per /16), ``unknown`` / ``unknown:<net>`` and
+``aws:<SERVICE>``.  An inventory service spelled like one of them (a service
+really called ``internet``) is renamed ``service:<name>`` and the rename is
+reported in :attr:`Inventory.problems`; the row is kept, so its addresses
+still resolve to that service, and real internet traffic stays on the
+``internet`` node instead of merging with it.
+
 Examples
 --------
 >>> import pandas as pd
@@ -38,7 +46,10 @@ import pandas as pd
 from ..exceptions import InventoryError
 from .addresses import parse_network
 
-__all__ = ["Inventory", "load_inventory", "TIME_MIN", "TIME_MAX"]
+__all__ = ["Inventory", "load_inventory", "TIME_MIN", "TIME_MAX", "PSEUDO_NODE_PREFIX", "service_name"]
+
+PSEUDO_NODE_PREFIX = "service:"
+"""Prefix given to an inventory service whose name is a pseudo-node's (see :func:`service_name`)."""
 
 TIME_MIN = np.iinfo(np.int64).min // 2
 TIME_MAX = np.iinfo(np.int64).max // 2
@@ -67,6 +78,41 @@ def _to_epoch(values: pd.Series, column: str, source: str) -> np.ndarray:
     return out
 
 
+def _is_pseudo(name: str) -> bool:
+    low = name.strip().lower()
+    return low in ("internet", "unknown") or low.startswith(("internet:", "unknown:", "aws:"))
+
+
+def service_name(name: str) -> str:
+    """An inventory service name outside the pseudo-node namespace.
+
+    ``internet``, ``unknown`` and names starting ``internet:``, ``unknown:`` or
+    ``aws:`` (any case) are the resolver's pseudo-nodes; such a service is
+    renamed ``service:<name>``.  Other names are returned unchanged.
+
+    Examples
+    --------
+    >>> service_name("internet"), service_name("AWS:S3"), service_name("web")
+    ('service:internet', 'service:AWS:S3', 'web')
+    """
+    return PSEUDO_NODE_PREFIX + name if _is_pseudo(name) else name
+
+
+def _rename_pseudo(frame: pd.DataFrame, what: str, problems: list[str]) -> pd.DataFrame:
+    if frame is None or not len(frame) or "service" not in frame.columns:
+        return frame
+    svc = frame["service"]
+    hit = svc.notna() & svc.astype("string").map(lambda v: _is_pseudo(v) if isinstance(v, str) else False).astype(bool)
+    if not hit.any():
+        return frame
+    frame = frame.copy()
+    for name in sorted(svc[hit].astype(str).unique()):
+        problems.append(f"inventory service {name!r} ({int((svc[hit] == name).sum())} {what}) is spelled like a "
+                        f"pseudo-node and was renamed {service_name(name)!r}")
+    frame.loc[hit, "service"] = [service_name(str(v)) for v in svc[hit]]
+    return frame
+
+
 @dataclass
 class Inventory:
     """Address → service table with optional domains, accounts and time windows.
@@ -92,6 +138,8 @@ class Inventory:
     source: str = "<memory>"
 
     def __post_init__(self) -> None:
+        self.entries = _rename_pseudo(self.entries, "row(s)", self.problems)
+        self.enis = _rename_pseudo(self.enis, "interface(s)", self.problems)
         ent = self.entries
         svc = ent[["service", "domain", "account"]].copy()
         if len(self.enis):

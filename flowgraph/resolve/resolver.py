@@ -9,7 +9,10 @@ Resolution order for each endpoint of a record (documented in ``docs/graph.md``)
 3. ``pkt-src-aws-service`` / ``pkt-dst-aws-service``, or an AWS ``ip-ranges.json``
    the caller passes -> ``aws:<SERVICE>``;
 4. the capturing interface (``interface-id`` with ``flow-direction``) when the
-   inventory knows the ENI but not the address;
+   inventory knows the ENI but not the address; then, for the same capturing
+   side, the record's own ``ecs-service-name`` (VPC flow logs v7 on an ECS
+   ``awsvpc`` task ENI): capture-time identity, no inventory needed, counted
+   in ``Resolver.capture_identity_records``;
 5. otherwise the address is classified: public -> ``internet`` (or per /16),
    private -> ``unknown:<the /24>``.
 
@@ -48,7 +51,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .addresses import InternetGranularity, classify, parse_ip
-from .inventory import TIME_MAX, TIME_MIN, Inventory
+from .inventory import TIME_MAX, TIME_MIN, Inventory, service_name
 
 __all__ = ["Resolver", "RESOLVED_SCHEMA", "RESOLVED_NAMES_SCHEMA", "RESOLVER_INPUT_COLUMNS", "KIND_CODES",
            "normalize_epoch"]
@@ -56,7 +59,7 @@ __all__ = ["Resolver", "RESOLVED_SCHEMA", "RESOLVED_NAMES_SCHEMA", "RESOLVER_INP
 RESOLVER_INPUT_COLUMNS = [
     "srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr", "srcport", "dstport", "protocol",
     "packets", "bytes", "start", "end", "action", "log_status", "tcp_flags", "interface_id",
-    "flow_direction", "pkt_src_aws_service", "pkt_dst_aws_service",
+    "flow_direction", "pkt_src_aws_service", "pkt_dst_aws_service", "ecs_service_name",
 ]
 """Canonical columns the resolver reads (absent ones may be null)."""
 
@@ -168,6 +171,7 @@ class Resolver:
         self.records_used = 0
         self.records_outside_window = 0
         self.records_no_address = 0
+        self.capture_identity_records = 0
         self._inv = None
         if inventory is not None:
             ent = inventory.entries
@@ -373,6 +377,18 @@ class Resolver:
             src_node[m] = eni_node[m]
             m = (dst_node == _NONE) & ingress & (eni_node != _NONE)
             dst_node[m] = eni_node[m]
+        # ECS: the record names the service of the task whose ENI captured it (the local side)
+        if col("ecs_service_name") is not None and col("flow_direction") is not None:
+            ecs = self._map_strings(col("ecs_service_name"), n,
+                                    lambda v: self._node(service_name(v), "service") if v.strip() else _NONE)
+            direction = col("flow_direction")
+            egress = pc.fill_null(pc.equal(direction, "egress"), False).to_numpy(zero_copy_only=False)
+            ingress = pc.fill_null(pc.equal(direction, "ingress"), False).to_numpy(zero_copy_only=False)
+            m_src = (src_node == _NONE) & egress & (ecs != _NONE)
+            m_dst = (dst_node == _NONE) & ingress & (ecs != _NONE)
+            src_node[m_src] = ecs[m_src]
+            dst_node[m_dst] = ecs[m_dst]
+            self.capture_identity_records += int(m_src.sum() + m_dst.sum())
         src_node = np.where(src_node == _NONE, src_fb, src_node)
         dst_node = np.where(dst_node == _NONE, dst_fb, dst_node)
 

@@ -29,18 +29,19 @@ def _write(tmp_path: Path, lines: list[str], inventory: str) -> tuple[Path, Path
     return log, inv
 
 
+T = 1_700_000_000  # times are offsets from 2023-11-14 (the reader refuses times before 2000)
 LINES = [
-    # web -> db, accepted, 1000..1060
-    "5 1 eni-a 10.0.0.1 10.0.0.2 40000 5432 6 5 500 1000 1060 ACCEPT OK 3",
-    "5 1 eni-a 10.0.0.2 10.0.0.1 5432 40000 6 4 800 1000 1060 ACCEPT OK 19",
+    # web -> db, accepted, T+1000..T+1060
+    f"5 1 eni-a 10.0.0.1 10.0.0.2 40000 5432 6 5 500 {T + 1000} {T + 1060} ACCEPT OK 3",
+    f"5 1 eni-a 10.0.0.2 10.0.0.1 5432 40000 6 4 800 {T + 1000} {T + 1060} ACCEPT OK 19",
     # web -> 10.0.0.9 (not in the inventory: unknown), accepted, 2000..2100
-    "5 1 eni-a 10.0.0.1 10.0.0.9 40001 443 6 5 500 2000 2100 ACCEPT OK 3",
+    f"5 1 eni-a 10.0.0.1 10.0.0.9 40001 443 6 5 500 {T + 2000} {T + 2100} ACCEPT OK 3",
     # internet -> web, accepted (internet does not count as unmapped)
-    "5 1 eni-a 198.51.100.7 10.0.0.1 51000 443 6 5 500 3000 3050 ACCEPT OK 2",
+    f"5 1 eni-a 198.51.100.7 10.0.0.1 51000 443 6 5 500 {T + 3000} {T + 3050} ACCEPT OK 2",
     # unknown -> db, rejected (only accepted records count)
-    "5 1 eni-a 10.0.0.8 10.0.0.2 51000 22 6 1 40 4000 4010 REJECT OK 2",
+    f"5 1 eni-a 10.0.0.8 10.0.0.2 51000 22 6 1 40 {T + 4000} {T + 4010} REJECT OK 2",
     # web -> db late record, outside a window ending at 5000
-    "5 1 eni-a 10.0.0.1 10.0.0.2 40002 5432 6 5 500 6000 6060 ACCEPT OK 3",
+    f"5 1 eni-a 10.0.0.1 10.0.0.2 40002 5432 6 5 500 {T + 6000} {T + 6060} ACCEPT OK 3",
 ]
 INVENTORY = "ip,service,domain\n10.0.0.1,web,shop\n10.0.0.2,db,shop\n"
 
@@ -49,7 +50,7 @@ def test_hand_built_without_window(tmp_path):
     log, inv = _write(tmp_path, LINES, INVENTORY)
     q = build_graph(log, inv).quality
     assert q["time_span_seconds"] == 6060 - 1000
-    assert q["window"] == {"since": None, "until": None, "first": 1000, "last": 6060,
+    assert q["window"] == {"since": None, "until": None, "first": T + 1000, "last": T + 6060,
                            "records_in_window": 6, "records_outside_window": 0}
     # 5 accepted records, one (web -> 10.0.0.9) has an unknown end
     assert q["unmapped_share"] == 0.2
@@ -58,14 +59,14 @@ def test_hand_built_without_window(tmp_path):
 
 def test_hand_built_window_clips_span_and_counts_outside(tmp_path):
     log, inv = _write(tmp_path, LINES, INVENTORY)
-    q = build_graph(log, inv, since=1030, until=5000).quality
+    q = build_graph(log, inv, since=T + 1030, until=T + 5000).quality
     # kept: starts 2000, 3000, 4000; the record starting at 1000 and the one at 6000 are outside
-    assert q["window"] == {"since": 1030, "until": 5000, "first": 2000, "last": 4010,
+    assert q["window"] == {"since": T + 1030, "until": T + 5000, "first": T + 2000, "last": T + 4010,
                            "records_in_window": 3, "records_outside_window": 3}
     assert q["time_span_seconds"] == 2010
     assert q["unmapped_share"] == 0.5  # accepted in window: web->unknown, internet->web
-    q = build_graph(log, inv, since=1000, until=2050).quality
-    assert q["window"]["first"] == 1000 and q["window"]["last"] == 2050  # end of 2100 clipped to until
+    q = build_graph(log, inv, since=T + 1000, until=T + 2050).quality
+    assert q["window"]["first"] == T + 1000 and q["window"]["last"] == T + 2050  # end of 2100 clipped to until
     assert q["time_span_seconds"] == 1050
 
 

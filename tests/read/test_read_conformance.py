@@ -15,6 +15,7 @@ import pytest
 from readtest_helpers import assert_line_invariant, row
 
 from flowgraph.read import parse_object_key, read_flows, scan_flows
+from flowgraph.read.fields import FIELD_MAX
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "aws_vpc"
 
@@ -34,6 +35,18 @@ def _fields(entry: dict) -> str | None:
     return None if fmt in (None, "parquet") else fmt
 
 
+def _beyond_range(record: dict) -> bool:
+    return any(isinstance(v, int) and not isinstance(v, bool) and v > FIELD_MAX.get(k, v)
+               for k, v in record.items() if not k.startswith("_"))
+
+
+def test_peer_values_beyond_range_are_counted_out_of_range():
+    df = read_flows(CORPUS / "flr_flows.parquet", provenance=True)
+    summary = df.attrs["read_summary"]
+    assert summary["invalid_by_reason"] == {"out_of_range": 1}
+    assert summary["invalid_examples"]["out_of_range"] == [f"{CORPUS / 'flr_flows.parquet'}:3: protocol='8080'"]
+
+
 def test_manifest_lists_every_data_file():
     listed = {e["file"] for e in _manifest()}
     on_disk = {p.name for p in CORPUS.iterdir()
@@ -45,6 +58,9 @@ def test_manifest_lists_every_data_file():
 def test_conformance_file(entry):
     path = CORPUS / entry["file"]
     expected = _expected(entry["expected"])
+    # flowgraph is stricter than the peers: an integer beyond its field's range (protocol 8080 in
+    # flowlogs-reader's Parquet sample) is invalid, out_of_range (flowgraph.read.fields.FIELD_MAX)
+    expected = [{**e, "_invalid": "out_of_range"} if _beyond_range(e) else e for e in expected]
     valid = [e for e in expected if not e.get("_invalid")]
     invalid = [e for e in expected if e.get("_invalid")]
     df = read_flows(path, fields=_fields(entry), provenance=True)
