@@ -90,6 +90,7 @@ class Thresholds:
     min_time_span_seconds: float = 6 * 3600.0
     max_unresolved_direction_share: float = 0.20
     max_unmapped_share: float = 0.50
+    warn_unmapped_share: float = 0.10   # more → partial_inventory warning (μ may be understated)
     min_services: int = 10
     min_talking_pairs: int = 40
 
@@ -101,7 +102,7 @@ class Thresholds:
         for name in ("min_isolation", "warn_largest_zone", "shared_reach", "shared_community_reach",
                      "shared_alpha",
                      "max_shared_pair_share", "warn_shared_pair_share", "warn_shared_share",
-                     "max_unresolved_direction_share", "max_unmapped_share",
+                     "max_unresolved_direction_share", "max_unmapped_share", "warn_unmapped_share",
                      "concentration_warn", "concentration_top_share"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ConfigError(f"threshold {name} must be between 0 and 1")
@@ -245,6 +246,12 @@ def decide_verdict(x: VerdictInputs, thresholds: Thresholds | None = None) -> tu
     if x.unmapped_share is not None and x.unmapped_share > t.max_unmapped_share:
         data.append(Reason("unmapped_traffic", f"{_pct(x.unmapped_share)} of traffic could not be mapped "
                            f"to services (limit {_pct(t.max_unmapped_share)})", "fail"))
+    partial: list[Reason] = []
+    if x.unmapped_share is not None and t.warn_unmapped_share < x.unmapped_share <= t.max_unmapped_share:
+        partial.append(Reason("partial_inventory", f"{_pct(x.unmapped_share)} of traffic has an end no "
+                              "inventory entry names: those services are missing from the zones and μ may "
+                              "be understated — pass a fuller inventory (CSV, describe-network-interfaces "
+                              "with tags, or capture-time identity)", "warn"))
 
     # 2. infeasibility ------------------------------------------------------------------------
     hard: list[Reason] = []
@@ -279,7 +286,7 @@ def decide_verdict(x: VerdictInputs, thresholds: Thresholds | None = None) -> tu
                            f"(μ = {_num(x.mu, 3)}, between {t.mu_exceptions:g} and {t.mu_infeasible:g}; "
                            f"{_num(rho)} exceptions per local connection)", "fail"))
     level = band
-    caps: list[Reason] = []
+    caps: list[Reason] = list(partial)
     if not x.all_weak:
         lowered = t.require_weak_for_feasible and level == 0
         level = 1 if lowered else level

@@ -133,3 +133,13 @@ def test_thresholds_are_configurable_and_validated() -> None:
         Thresholds.from_dict({"nope": 1})
     d = Thresholds().to_dict()
     assert d["mu_infeasible"] == 0.5 and d["max_shared_pair_share"] == 0.75 and d["min_isolation"] == 0.25
+
+
+def test_a_partial_inventory_warns_and_past_the_limit_abstains() -> None:
+    v, r = decide_verdict(inputs(unmapped_share=0.3))
+    assert v == "feasible"
+    msg = next(x for x in r if x.code == "partial_inventory")
+    assert msg.effect == "warn" and "30.0 % of traffic" in msg.message and "fuller inventory" in msg.message
+    assert "partial_inventory" not in {x.code for x in decide_verdict(inputs(unmapped_share=0.05))[1]}
+    v, r = decide_verdict(inputs(unmapped_share=0.6))
+    assert v == "insufficient_data" and fails(r) == ["unmapped_traffic"]
