@@ -66,6 +66,7 @@ class AnalysisConfig:
 
         from .communities.detect import ALGORITHMS
         from .graph.build import to_epoch_seconds
+        from .graph.service_graph import WEIGHTS
 
         def integer(name: str, lo: int, hi: int | None = None) -> None:
             v = getattr(self, name)
@@ -85,7 +86,7 @@ class AnalysisConfig:
         integer("n_seeds", 1, 10_000)
         integer("n_null", 0, 100_000)
         integer("session_gap", 1, 86_400)
-        choice("weight", ("binary", "connections", "log_bytes", "bytes"))
+        choice("weight", WEIGHTS)
         choice("algorithm", list(ALGORITHMS))
         choice("engine", ("local", "spark"))
         choice("internet", ("single", "/16"))

@@ -184,6 +184,12 @@ def _distinct_pairs(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[np.ndarra
     return key // n, key % n
 
 
+def _unordered_pairs(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct unordered pairs ``(lo, hi)`` of directed pairs ``a[j] → b[j]`` (a talking pair either way)."""
+    key = np.unique(np.minimum(a, b) * n + np.maximum(a, b))
+    return key // n, key % n
+
+
 def directed_scores(nodes: list[Hashable], src: np.ndarray, dst: np.ndarray, labels: np.ndarray,
                     assigned: np.ndarray) -> pd.DataFrame:
     """Caller and callee figures from directed talking pairs (internal).
@@ -227,11 +233,9 @@ def directed_scores(nodes: list[Hashable], src: np.ndarray, dst: np.ndarray, lab
         ccr = np.where(denom_k > 0, caller_comms / denom_k, 0.0)
         ecr = np.where(denom_k > 0, callee_comms / denom_k, 0.0)
     # talking pairs are unordered for the pair share
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    key = np.unique(lo * n + hi)
-    plo, phi = key // n, key % n
+    plo, phi = _unordered_pairs(a, b, n)
     incident = np.bincount(plo, minlength=n) + np.bincount(phi, minlength=n)
-    total = len(key)
+    total = len(plo)
     return pd.DataFrame({
         "callers": callers.astype(int), "caller_reach": np.clip(caller_reach, 0, 1),
         "caller_community_reach": np.clip(ccr, 0, 1), "caller_cross": caller_cross.astype(int),
@@ -304,10 +308,9 @@ def classify_shared(scores: pd.DataFrame, src: np.ndarray, dst: np.ndarray, labe
     k_first = int(scores["first_pass_communities"].iloc[0]) if n else 0
     # unordered talking pairs, for the bound
     a, b = _distinct_pairs(np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64), max(n, 1))
-    key = np.unique(np.minimum(a, b) * max(n, 1) + np.maximum(a, b))
-    plo, phi = key // max(n, 1), key % max(n, 1)
+    plo, phi = _unordered_pairs(a, b, max(n, 1))
     lab = np.asarray(labels, dtype=np.int64)
-    total = len(key)
+    total = len(plo)
     cross = workload[plo] & workload[phi] & (lab[plo] != lab[phi]) if total else np.zeros(0, dtype=bool)
     in_zone = np.zeros(n, dtype=bool)
     reasons: dict[int, list[str]] = {}

@@ -41,6 +41,8 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
@@ -98,6 +100,17 @@ def _check_seed(seed: int | None) -> None:
         raise ConfigError(f"seed must be a non-negative integer or None, not {seed!r}")
 
 
+@contextmanager
+def _seeded_igraph(seed: int | None, purpose: str) -> Iterator[None]:
+    """igraph draws from a module-wide generator: give it a private ``Random(seed)``, then restore it."""
+    ig = import_optional("igraph", extra="leiden", purpose=purpose)
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        yield
+    finally:
+        ig.set_random_number_generator(random)
+
+
 def _raw_labels(arrays: GraphArrays, algorithm: str, resolution: float, seed: int | None) -> np.ndarray:
     """Community labels (arbitrary ids) from one run of ``algorithm``."""
     n = arrays.n
@@ -120,13 +133,9 @@ def _raw_labels(arrays: GraphArrays, algorithm: str, resolution: float, seed: in
         # igraph's C implementation of Leiden (Traag et al. 2019) on the modularity objective:
         # the same algorithm as leidenalg's RBConfigurationVertexPartition, 15-20x faster here
         g = arrays.to_igraph()
-        ig = import_optional("igraph", extra="leiden", purpose="Leiden community detection")
-        ig.set_random_number_generator(random.Random(seed))
-        try:
+        with _seeded_igraph(seed, "Leiden community detection"):
             labels[:] = g.community_leiden(objective_function="modularity", weights="weight",
                                            resolution=resolution, n_iterations=2).membership
-        finally:
-            ig.set_random_number_generator(random)
     elif algorithm == "leidenalg":
         la = import_optional("leidenalg", extra="leiden", purpose="Leiden community detection")
         part = la.find_partition(
@@ -135,12 +144,8 @@ def _raw_labels(arrays: GraphArrays, algorithm: str, resolution: float, seed: in
         labels[:] = part.membership
     elif algorithm == "igraph-louvain":
         g = arrays.to_igraph()
-        ig = import_optional("igraph", extra="leiden", purpose="igraph Louvain")
-        ig.set_random_number_generator(random.Random(seed))
-        try:
+        with _seeded_igraph(seed, "igraph Louvain"):
             labels[:] = g.community_multilevel(weights="weight", resolution=resolution).membership
-        finally:
-            ig.set_random_number_generator(random)
     else:  # pragma: no cover - guarded by check_algorithm
         raise ConfigError(f"unknown community algorithm {algorithm!r}")
     return labels
