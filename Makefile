@@ -24,7 +24,7 @@ report: $(VENV)/.installed-base
 
 test: $(VENV)/.installed-test
 	bash tests/setup_system.sh
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --numprocesses=auto --maxprocesses=2
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check flowgraph tests benchmarks

@@ -8,7 +8,8 @@ assignment on the contingency table of the services present in both).  Then:
 - ``split``: a zone of A whose services land in two or more zones of B, each
   holding at least ``max(2, 20 %)`` of them; ``merged``: the converse;
 - ``moved``: services whose zone in B is not the match of their zone in A
-  (services of split/merged zones excepted);
+  (services of split/merged zones excepted), with both zone ids and the
+  reports' zone names (``headline.zone_names``; the id when absent);
 - ``exceptions_added`` / ``exceptions_removed``: exception rules
   (source zone, destination zone, port, protocol) in A's zone labels;
 - ``verdict`` and ``interval`` (the uncertainty ``mu`` interval when present).
@@ -21,7 +22,7 @@ Examples
 ...      [("a1", 5), ("a2", 5), ("a3", 7), ("b1", 7), ("b2", 7), ("b3", 7)]], "exception_rules": []}
 >>> d = diff_reports(a, b)
 >>> d["moved"], d["verdict"]
-([{'service': 'a3', 'from_zone': '0', 'to_zone': '7'}], {'a': 'feasible', 'b': 'marginal', 'changed': True})
+([{'service': 'a3', 'from_zone': '0', 'to_zone': '7', 'from_zone_name': '0', 'to_zone_name': '7'}], {'a': 'feasible', 'b': 'marginal', 'changed': True})
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError
+from ..report.markdown import md_escape
 
 __all__ = ["diff_reports", "diff_markdown", "load_report"]
 
@@ -68,6 +70,14 @@ def _labels(r: Mapping) -> pd.Series:
 def _interval(r: Mapping):
     u = r.get("uncertainty") or {}
     return u.get("mu")
+
+
+def _zone_names(r: Mapping) -> dict[str, str]:
+    """Community id -> the report's zone name (``headline.zone_names``), when the report has them."""
+    names = (r.get("headline") or {}).get("zone_names") or {}
+    out = {str(k): str(v) for k, v in names.items()} if isinstance(names, Mapping) else {}
+    out.setdefault("shared", "shared")
+    return out
 
 
 def diff_reports(a: Mapping, b: Mapping, *, min_share: float = 0.2) -> dict:
@@ -112,6 +122,10 @@ def diff_reports(a: Mapping, b: Mapping, *, min_share: float = 0.2) -> dict:
 
     ea, eb = exc(a, None), exc(b, inv)
     key = ("source_zone", "destination_zone", "server_port", "protocol")
+    names_a, names_b = _zone_names(a), _zone_names(b)
+    for m in moved:
+        m["from_zone_name"] = names_a.get(m["from_zone"], m["from_zone"])
+        m["to_zone_name"] = names_b.get(m["to_zone"], m["to_zone"])
     return {
         "services": {"a": len(la), "b": len(lb), "common": len(common),
                      "only_a": sorted(set(la.index) - set(common)), "only_b": sorted(set(lb.index) - set(common))},
@@ -135,10 +149,12 @@ def diff_markdown(d: Mapping) -> str:
              f"- zones split: {len(d['split'])}, merged: {len(d['merged'])}",
              f"- services moved: {len(d['moved'])}",
              f"- exceptions added: {len(d['exceptions_added'])}, removed: {len(d['exceptions_removed'])}", ""]
+    e = md_escape  # service and zone names are untrusted text: inert in Markdown
     if d["moved"]:
         lines += ["| service | from zone | to zone |", "|---|---|---|"]
-        lines += [f"| {m['service']} | {m['from_zone']} | {m['to_zone']} |" for m in d["moved"]]
+        lines += [f"| {e(m['service'])} | {e(m.get('from_zone_name', m['from_zone']))} | "
+                  f"{e(m.get('to_zone_name', m['to_zone']))} |" for m in d["moved"]]
     for name in ("split", "merged"):
         for z, parts in d[name].items():
-            lines.append(f"- zone {z} {name}: " + ", ".join(f"{k} ({n})" for k, n in parts.items()))
+            lines.append(f"- zone {e(z)} {name}: " + ", ".join(f"{e(k)} ({n})" for k, n in parts.items()))
     return "\n".join(lines) + "\n"

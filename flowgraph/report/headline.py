@@ -100,7 +100,8 @@ def caveats(report: Mapping) -> list[dict]:
     """What could change the verdict, most decisive first: ``[{"key", "text"}]``.
 
     Reads ``borderline``, ``uncertainty``, ``weight_sensitive``/``metrics_by_weight``,
-    the data window, ``unmapped_share`` and the shared-zone share; each is skipped when absent.
+    the data window, the learning curve of the exceptions (``enforcement.learning``, when they
+    are still appearing), ``unmapped_share`` and the shared-zone share; each is skipped when absent.
     """
     out: list[dict] = []
     b = report.get("borderline")
@@ -130,6 +131,17 @@ def caveats(report: Mapping) -> list[dict]:
         out.append({"key": "window",
                     "text": f"Only {days:g} day(s) of logs: weekly or monthly jobs may be missing, "
                             "so exceptions can be under-counted."})
+    learn = _get(report, "enforcement", "learning")
+    if isinstance(learn, Mapping) and learn.get("holdout") and learn.get("total_exceptions"):
+        h, total = learn["holdout"], learn["total_exceptions"]
+        hours = learn["bin_seconds"] / 3600
+        period = "day" if hours == 24 else f"{hours:g} hours"
+        if not learn.get("saturated"):
+            out.append({"key": "learning",
+                        "text": f"Exceptions are still appearing: {h['new_exceptions']} of {total} "
+                                f"({h['new_exceptions'] / total:.1%}) were first seen in the last {period}, and a "
+                                f"policy drafted before then would have blocked their {h['blocked_connections']} "
+                                "connections. Observe longer before enforcing."})
     unm = dq.get("unmapped_share", _get(dq, "other", "unmapped_share"))
     if isinstance(unm, (int, float)) and unm > 0:
         out.append({"key": "inventory",

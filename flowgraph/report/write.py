@@ -44,6 +44,8 @@ from .build import build_report, validate_report
 from .figures import FIGURES, make_figures
 from .flows import classify_flows
 from .graph_export import annotated_graph, write_graph_json, write_graphml
+from .headline import caveats
+from .holdout import enforcement_section
 from .html import render_html
 from .markdown import render_markdown
 from .pdf import require_weasyprint, write_pdf
@@ -92,6 +94,7 @@ def write_report(
     generated_at: Any = None,
     inputs: Mapping | None = None,
     extra: Mapping | None = None,
+    baseline: Mapping | str | Path | None = None,
 ) -> dict[str, Path]:
     """Write the full report of one analysis into ``out_dir``.
 
@@ -114,6 +117,11 @@ def write_report(
         Fixed report timestamp for reproducible output.
     inputs, extra : mapping, optional
         Passed to :func:`~flowgraph.report.build.build_report`.
+    baseline : mapping or path, optional
+        An earlier ``report.json`` (parsed or its path): the report gains a
+        ``drift`` section (:func:`flowgraph.policy.diff_reports` of the
+        baseline against this analysis — zones split or merged, services
+        moved, exceptions added and removed, verdict and interval change).
 
     Returns
     -------
@@ -127,6 +135,9 @@ def write_report(
         ``policy_zones`` is invalid, or ``"domains"`` without declared domains.
     MissingDependencyError
         ``pdf=True`` without WeasyPrint (checked before anything is written).
+    InputError
+        ``baseline`` is not a readable flowgraph ``report.json`` (checked before
+        anything is written).
     ReportValidationError
         The assessment does not produce a schema-valid report.
     """
@@ -134,6 +145,10 @@ def write_report(
         raise ConfigError(f"policy zones must be 'communities' or 'domains', not {policy_zones!r}")
     if pdf:
         require_weasyprint()
+    if baseline is not None and not isinstance(baseline, Mapping):
+        from ..policy.diff import load_report  # the drift is policy's comparison of two reports
+
+        baseline = load_report(baseline)
     out = Path(out_dir)
 
     # -- compute everything ------------------------------------------------------------
@@ -143,6 +158,14 @@ def write_report(
     validate_report(report)
     policy = build_policy(report, graph, zones=policy_zones,  # type: ignore[arg-type]
                           flows=flows if policy_zones == "communities" else None)
+    zone_flows = flows if policy_zones == "communities" else classify_flows(graph, a, zones="domains")
+    report["enforcement"] = enforcement_section(policy, zone_flows, graph.quality.get("window"))
+    if baseline is not None:
+        from ..policy.diff import diff_reports
+
+        report["drift"] = diff_reports(baseline, report)
+    report["headline"]["caveats"] = caveats(report)  # the learning curve is a caveat too
+    validate_report(report)
     figures = make_figures(report, strict=False)
     html = render_html(report, figures)
     md = render_markdown(report, figures, figure_dir=FIGURE_DIR)

@@ -19,3 +19,12 @@ def planted(tmp_path_factory):
     report = {"shared_services": list(est.truth.shared_services), "services": [], "communities": []}
     policy = build_policy(report, graph, zones="domains")
     return {"dir": out, "estate": est, "graph": graph, "policy": policy}
+
+
+@pytest.fixture(scope="session")
+def day_one(planted):
+    """The draft policy learnt on the first day only (zones = declared domains) and its graph."""
+    est = planted["estate"]
+    g1 = fg.build_graph(planted["dir"] / "logs", planted["dir"] / "inventory.csv", until=est.start + 86_400)
+    report = {"shared_services": list(est.truth.shared_services), "services": [], "communities": []}
+    return build_policy(report, g1, zones="domains"), g1

@@ -6,20 +6,10 @@ import json
 
 import pytest
 
-import flowgraph as fg
 from flowgraph.cli import main
 from flowgraph.policy import validate_graph, validate_policy
-from flowgraph.report.policy import build_policy
 
-DAY = 86_400
-
-
-@pytest.fixture(scope="module")
-def day_one(planted):
-    est = planted["estate"]
-    g1 = fg.build_graph(planted["dir"] / "logs", planted["dir"] / "inventory.csv", until=est.start + DAY)
-    report = {"shared_services": list(est.truth.shared_services), "services": [], "communities": []}
-    return build_policy(report, g1, zones="domains"), g1
+DAY = 86_400  # the planted estate (conftest.py) spans two days
 
 
 def test_held_out_day_blocks_only_unseen_cross_zone_edges(planted, day_one):
