@@ -43,6 +43,17 @@ def test_readme_quotes_the_default_sample_report(tmp_path: Path) -> None:
     conn = r["metrics_by_weight"]["connections"]
     assert f"it would be {words[conn['verdict']]} (μ = {conn['cross_community_edge_ratio']:.2f})" in para
 
+    # docs/policy.md quotes the same run's enforcement section (learning curve and held-out period)
+    policy_doc = re.sub(r"\s+", " ", (REPO / "docs" / "policy.md").read_text())
+    learn = r["enforcement"]["learning"]
+    h = learn["holdout"]
+    assert (f"{h['new_exceptions']} of {h['active_exceptions']} active exception flows new "
+            f"({h['share'] * 100:.1f} %) | {h['blocked_connections']} | {h['blocked_pairs']} |") in policy_doc
+    new = [b["new_exceptions"] for b in learn["bins"]]
+    rules = [b["new_rules"] for b in learn["bins"]]
+    assert f"{', '.join(map(str, new[:-1]))} and {new[-1]} new exception flows" in policy_doc
+    assert f"({', '.join(map(str, rules[:-1]))} and {rules[-1]} new zone-level rules)" in policy_doc
+
 
 def _count(n: int) -> str:
     return {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight"}.get(n, str(n))
