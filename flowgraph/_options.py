@@ -481,6 +481,9 @@ def values_from_args(args: argparse.Namespace) -> dict[str, Any]:
         for text in given["thresholds"]:
             merged.update(_parse_pairs(text))
         given["thresholds"] = merged
+    for name, value in given.items():
+        if OPTIONS[name].kind == "list" and isinstance(value, str):
+            given[name] = _split(value)
     if given.get("sources") == []:
         del given["sources"]
     return given
