@@ -199,6 +199,12 @@ class AnalysisConfig:
     endpoint_url: str | None = option(None, "S3-compatible endpoint for s3:// sources", kind="str",
                                       group="engine", metavar="URL")
 
+    def __post_init__(self) -> None:
+        for spec in OPTIONS.values():  # "a,b" -> ["a", "b"]; everything else is checked by validate()
+            value = getattr(self, spec.name)
+            if spec.kind == "list" and isinstance(value, str):
+                setattr(self, spec.name, _split(value))
+
     def to_dict(self) -> dict[str, Any]:
         """Every option and its value (recorded in the report's ``inputs.config``)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
