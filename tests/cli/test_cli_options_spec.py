@@ -65,7 +65,7 @@ def _args(*argv: str) -> argparse.Namespace:
 def test_config_file_then_flags(tmp_path: Path) -> None:
     cfg = tmp_path / "fg.yaml"
     cfg.write_text("sources: [a.log]\nseeds: 7\nrewirings: 3\nshared-services: dns, ntp\n"
-                   "tag_keys: [app, team]\nthresholds:\n  mu_feasible: 0.1\n  min_services: 4\n")
+                   "inventory: enis.json\ntag_keys: [app, team]\nthresholds:\n  mu_feasible: 0.1\n  min_services: 4\n")
     c = config_from(_args("--config", str(cfg), "--seeds", "9", "--thresholds", "mu_feasible=0.15"))
     assert (c.sources, c.seeds, c.rewirings, c.shared_services, c.tag_keys) == \
         (["a.log"], 9, 3, ["dns", "ntp"], ["app", "team"])
