@@ -28,6 +28,7 @@ test: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check flowgraph tests benchmarks
+	$(BIN)/mypy flowgraph
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache

@@ -8,61 +8,61 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
-from .communities.detect import ALGORITHMS
-from .pipeline import AnalysisConfig, analyze, load_config
+from ._options import AnalysisConfig, add_option_arguments, read_config, values_from_args
+from .exceptions import UsageError
 
 __all__ = ["add_analyze"]
 
 
-def add_analyze(subparsers) -> None:
+def add_analyze(subparsers: Any) -> None:
+    """Register ``flowgraph analyze``: one flag per option of :class:`AnalysisConfig`, plus the output mode."""
     p = subparsers.add_parser(
         "analyze", help="analyse flow logs and write the segmentation feasibility report",
         description="Read flow logs, build the service graph, find communities, judge whether strict "
-                    "segmentation is feasible and write the report (HTML, Markdown, JSON, CSV, policy).")
-    p.add_argument("sources", nargs="+", metavar="SOURCE", help="file, directory, glob or s3://bucket/prefix")
-    p.add_argument("--inventory", metavar="FILE", help="address -> service inventory (CSV, JSON, Parquet, describe-network-interfaces JSON)")
-    p.add_argument("--out", metavar="DIR", help="output directory (default reports/flowgraph)")
-    p.add_argument("--seed", type=int, help="random seed (default 0)")
-    p.add_argument("--weight", choices=["binary", "connections", "log_bytes", "bytes"], help="edge weight for community detection (default binary)")
-    p.add_argument("--resolution", type=float, help="fix the modularity resolution instead of picking the most stable")
-    p.add_argument("--algorithm", choices=list(ALGORITHMS), help="community detection algorithm (default leiden)")
-    p.add_argument("--shared-services", metavar="NAME,...", help="services to place in the shared-services zone")
-    p.add_argument("--since", metavar="TIME", help="keep records starting at or after TIME (ISO-8601 or epoch seconds)")
-    p.add_argument("--until", metavar="TIME", help="keep records starting before TIME")
-    p.add_argument("--fields", metavar="FORMAT", help="field order of files without a header line")
-    p.add_argument("--config", metavar="FILE", help="YAML file with any of these options")
-    p.add_argument("--seeds", dest="n_seeds", type=int, help="seeds for the stability analysis (default 20)")
-    p.add_argument("--rewirings", dest="n_null", type=int, help="degree-preserving rewirings for significance (default 20)")
-    p.add_argument("--policy-zones", choices=["communities", "domains"], help="draft policy zones (default communities)")
-    p.add_argument("--ip-ranges", metavar="FILE", help="AWS ip-ranges.json to name AWS-service addresses")
-    p.add_argument("--internet", choices=["single", "/16"], help="one internet node or one per /16")
-    p.add_argument("--engine", choices=["local", "spark"], help="aggregation engine (default local)")
-    p.add_argument("--spark-master", metavar="URL", help="Spark master for --engine spark (default local[*])")
-    p.add_argument("--endpoint-url", metavar="URL", help="S3-compatible endpoint for s3:// sources")
-    p.add_argument("--pdf", action="store_true", default=None, help="also render report.pdf (needs the 'pdf' extra)")
+                    "segmentation is feasible and write the report (HTML, Markdown, JSON, CSV, policy). "
+                    "Every option can also be set in a --config file under its name with underscores "
+                    "(see docs/configuration.md); flags win over the file.")
+    add_option_arguments(p)
+    p.add_argument("--config", metavar="FILE", help="YAML or JSON file of option: value (keys as the flags, "
+                                                    "with underscores)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--quiet", action="store_true", help="print nothing but errors")
     out.add_argument("--json", action="store_true", help="print report.json to stdout")
-    p.set_defaults(func=run_analyze)
+    p.set_defaults(func=run_analyze, analyze_usage=p.format_usage())
 
 
-def _config(args: argparse.Namespace) -> AnalysisConfig:
-    values: dict = {}
-    if args.config:
-        values.update(load_config(args.config))
-    for key in AnalysisConfig.__dataclass_fields__:
-        v = getattr(args, key, None)
-        if v is not None:
-            values[key] = v
-    values["sources"] = list(args.sources)
-    if isinstance(values.get("shared_services"), str):
-        values["shared_services"] = [s.strip() for s in values["shared_services"].split(",") if s.strip()]
+def config_from(args: argparse.Namespace) -> AnalysisConfig:
+    """Defaults, then ``--config``, then the flags given: the :class:`AnalysisConfig` of a run.
+
+    Raises :class:`UsageError` without any source.
+    """
+    values: dict[str, Any] = {}
+    if getattr(args, "config", None):
+        file_values, notes = read_config(args.config)
+        for note in notes:
+            print(f"flowgraph: warning: {note}", file=sys.stderr)
+        values.update(file_values)
+    flags = values_from_args(args)
+    if "thresholds" in flags and isinstance(values.get("thresholds"), dict):
+        flags["thresholds"] = {**values["thresholds"], **flags["thresholds"]}
+    values.update(flags)
+    if not values.get("sources"):
+        raise UsageError("the following arguments are required: SOURCE (or sources in --config)")
     return AnalysisConfig(**values)
 
 
 def run_analyze(args: argparse.Namespace) -> int:
-    cfg = _config(args)
+    """Run ``flowgraph analyze``; returns the exit code."""
+    from .pipeline import analyze
+
+    try:
+        cfg = config_from(args)
+    except UsageError as exc:
+        sys.stderr.write(args.analyze_usage)
+        print(f"flowgraph analyze: error: {exc}", file=sys.stderr)
+        return 2
     quiet = args.quiet or args.json
     from tqdm.auto import tqdm
 

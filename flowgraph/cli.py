@@ -15,7 +15,7 @@ import json
 import sys
 from urllib.parse import urlparse
 
-from .exceptions import ConfigError, FlowgraphError, MissingDependencyError
+from .exceptions import ConfigError, FlowgraphError, MissingDependencyError, UsageError
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_USAGE", "EXIT_INPUT"]
 
@@ -111,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `flowgraph inspect --json | head`: the reader left; not an error
         _silence_stdout()
         return EXIT_OK
+    except UsageError as exc:
+        _error(str(exc))
+        return EXIT_USAGE
     except (ConfigError, MissingDependencyError, FlowgraphError) as exc:
         _error(str(exc))
         return EXIT_INPUT

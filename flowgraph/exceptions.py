@@ -13,6 +13,7 @@ __all__ = [
     "InventoryError",
     "MissingDependencyError",
     "ConfigError",
+    "UsageError",
 ]
 
 
@@ -34,3 +35,7 @@ class ConfigError(FlowgraphError):
 
 class MissingDependencyError(FlowgraphError, ImportError):
     """An optional extra is needed for the requested feature."""
+
+
+class UsageError(ConfigError):
+    """The command line is incomplete (exit code 2, as argparse's usage errors)."""

@@ -18,7 +18,7 @@ instance profile)::
 
 Examples
 --------
->>> parser().parse_args(["logs/", "--inventory", "inv.csv", "--out", "o"]).session_gap
+>>> config(parser().parse_args(["logs/", "--inventory", "inv.csv", "--out", "o"])).session_gap
 60
 """
 
@@ -28,32 +28,70 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
+
+from flowgraph._options import AnalysisConfig
+from flowgraph.exceptions import ConfigError, UsageError
 
 __all__ = ["main", "parser", "write_graph"]
 
 
+SPARK_EXCLUDE = ("engine",)
+"""Options of :class:`flowgraph.AnalysisConfig` the Spark application does not take (it *is* the Spark engine)."""
+
+SPARK_DEFAULTS = {"out": "reports/flowgraph-spark"}
+
+
 def parser() -> argparse.ArgumentParser:
-    """The command line of the Spark application."""
+    """The command line of the Spark application: every analysis option but ``engine``, generated.
+
+    ``--master`` is kept as a second spelling of ``--spark-master``; ``--report``
+    also assesses the graph and writes the full report; ``--config`` reads a
+    config file as ``flowgraph analyze`` does.
+    """
+    from flowgraph._options import add_option_arguments
+
     p = argparse.ArgumentParser(
         prog="flowgraph-spark",
-        description="Build the flowgraph service graph with Spark (flows -> edge table) and write it.")
-    p.add_argument("sources", nargs="+", metavar="SOURCE",
-                   help="file, directory, glob, or URI Spark can list (s3://, s3a://, hdfs://, abfss://, gs://)")
-    p.add_argument("--inventory", metavar="FILE", help="address -> service inventory (read on the driver)")
-    p.add_argument("--out", metavar="DIR", default="reports/flowgraph-spark", help="output directory")
-    p.add_argument("--master", metavar="URL", default="local[*]",
-                   help="Spark master when run with python (spark-submit's --master wins)")
-    p.add_argument("--fields", metavar="FORMAT", help="field order of files without a header line")
-    p.add_argument("--since", metavar="TIME", help="keep records starting at or after TIME")
-    p.add_argument("--until", metavar="TIME", help="keep records starting before TIME")
-    p.add_argument("--ip-ranges", metavar="FILE", help="AWS ip-ranges.json to name AWS-service addresses")
-    p.add_argument("--internet", choices=["single", "/16"], default="single", help="one internet node or one per /16")
-    p.add_argument("--session-gap", type=int, default=60, help="seconds of silence that end a connection")
-    p.add_argument("--endpoint-url", metavar="URL", help="S3-compatible endpoint (MinIO, LocalStack)")
+        description="Build the flowgraph service graph with Spark (flows -> edge table) and write it; "
+                    "with --report also assess it and write the report of flowgraph analyze.")
+    add_option_arguments(p, exclude=SPARK_EXCLUDE, defaults=SPARK_DEFAULTS,
+                         aliases={"spark_master": ("--master",)})
+    p.add_argument("--config", metavar="FILE", help="YAML or JSON file of option: value")
     p.add_argument("--report", action="store_true",
                    help="also assess the graph and write the full report (as flowgraph analyze)")
-    p.add_argument("--seed", type=int, default=0, help="random seed of the assessment")
     return p
+
+
+def config(args: argparse.Namespace) -> AnalysisConfig:
+    """The :class:`flowgraph.AnalysisConfig` of a Spark run: defaults, ``--config``, flags; engine ``spark``.
+
+    Options read only by the assessment or the report need ``--report``; given
+    without it they are refused (they would do nothing).
+
+    Examples
+    --------
+    >>> cfg = config(parser().parse_args(["logs/", "--master", "local[2]", "--tag-keys", "app"]))
+    >>> cfg.engine, cfg.spark_master, cfg.out, cfg.tag_keys
+    ('spark', 'local[2]', 'reports/flowgraph-spark', ['app'])
+    """
+    from flowgraph._options import OPTIONS, load_config, values_from_args
+
+    values: dict = dict(SPARK_DEFAULTS)
+    if args.config:
+        values.update(load_config(args.config))
+    flags = values_from_args(args)
+    values.update(flags)
+    if values.pop("engine", "spark") != "spark":
+        raise ConfigError("the Spark application always runs engine spark; drop engine from the config")
+    if not args.report:
+        late = [OPTIONS[k].flag for k in flags if OPTIONS[k].stage != "graph" and k != "out"]
+        if late:
+            raise ConfigError(f"{', '.join(late)} only take effect with --report (they set the assessment "
+                              "or the report, which only --report computes)")
+    if not values.get("sources"):
+        raise UsageError("the following arguments are required: SOURCE (or sources in --config)")
+    return AnalysisConfig(engine="spark", **values)
 
 
 def write_graph(graph, out: str | Path) -> dict[str, Path]:
@@ -73,37 +111,50 @@ def write_graph(graph, out: str | Path) -> dict[str, Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``spark-submit .../submit.py`` and ``python -m flowgraph.spark``."""
+    """Entry point of ``spark-submit .../submit.py`` and ``python -m flowgraph.spark``.
+
+    Every option is validated before Spark starts; exit 0, 2 (usage) or 3 (one
+    sentence on stderr).
+    """
     from flowgraph.exceptions import FlowgraphError
 
-    args = parser().parse_args(argv)
-    s3 = {"endpoint_override": args.endpoint_url} if args.endpoint_url else None
+    p = parser()
+    args = p.parse_args(argv)
+    try:
+        cfg = config(args)
+        cfg.validate()
+    except UsageError as exc:
+        p.print_usage(sys.stderr)
+        print(f"flowgraph-spark: error: {exc}", file=sys.stderr)
+        return 2
+    except FlowgraphError as exc:
+        print(f"flowgraph: error: {exc}", file=sys.stderr)
+        return 3
+    s3 = {"endpoint_override": cfg.endpoint_url} if cfg.endpoint_url else None
+    graph: Any
     try:
         from flowgraph.spark.session import spark_session
 
-        spark = spark_session(args.master, s3=s3 if any(str(s).startswith(("s3://", "s3a://")) for s in args.sources)
-                              else None)
+        spark = spark_session(cfg.spark_master,
+                              s3=s3 if any(str(s).startswith(("s3://", "s3a://")) for s in cfg.sources) else None)
         spark.sparkContext.setLogLevel("WARN")
         if args.report:
-            from flowgraph.pipeline import AnalysisConfig, analyze
+            from flowgraph.pipeline import analyze
 
-            cfg = AnalysisConfig(sources=list(args.sources), inventory=args.inventory, out=args.out,
-                                 fields=args.fields, since=args.since, until=args.until, ip_ranges=args.ip_ranges,
-                                 internet=args.internet, session_gap=args.session_gap, engine="spark",
-                                 spark_master=args.master, endpoint_url=args.endpoint_url, seed=args.seed)
             assessment, graph, _ = analyze(cfg)
             print(f"verdict: {assessment.verdict}")
         else:
+            from flowgraph.pipeline import load_config_inventory
             from flowgraph.spark.engine import build_graph_spark
 
-            graph = build_graph_spark(args.sources, args.inventory, spark=spark, fields=args.fields,
-                                      since=args.since, until=args.until, ip_ranges=args.ip_ranges,
-                                      internet=args.internet, session_gap=args.session_gap, s3=s3)
-        write_graph(graph, args.out)
+            graph = build_graph_spark(cfg.sources, load_config_inventory(cfg), spark=spark, fields=cfg.fields,
+                                      since=cfg.since, until=cfg.until, ip_ranges=cfg.ip_ranges,
+                                      internet=cfg.internet, session_gap=cfg.session_gap, s3=s3)
+        write_graph(graph, cfg.out)
     except FlowgraphError as exc:
-        print(f"flowgraph: {exc}", file=sys.stderr)
+        print(f"flowgraph: error: {exc}", file=sys.stderr)
         return 3
-    print(f"{graph!r}; written to {Path(args.out).resolve()}")
+    print(f"{graph!r}; written to {Path(cfg.out).resolve()}")
     return 0
 
 

@@ -9,8 +9,8 @@ import pytest
 from flowgraph.cli import main
 
 CASES = [
-    (["--seeds", "0"], "n_seeds must be an integer between 1 and 10000, not 0"),
-    (["--rewirings", "-1"], "n_null must be an integer between 0 and 100000, not -1"),
+    (["--seeds", "0"], "seeds must be an integer between 1 and 10000, not 0"),
+    (["--rewirings", "-1"], "rewirings must be an integer between 0 and 100000, not -1"),
     (["--seed", str(2**70)], "seed must be an integer between 0 and 4294967295"),
     (["--resolution", "inf"], "resolution must be a number above 0 and at most 1024, not inf"),
     (["--resolution", "0"], "resolution must be a number above 0"),
