@@ -191,6 +191,9 @@ class AnalysisConfig:
                                stage="report", choices=("communities", "domains"))
     pdf: bool = option(False, "also render report.pdf (needs the 'pdf' extra)", kind="bool", group="output",
                        stage="report")
+    baseline: str | None = option(None, "an earlier report.json: add a drift section (zones split or merged, "
+                                  "services moved, exceptions added and removed)", kind="path", group="output",
+                                  stage="report", metavar="REPORT")
     # engine ---------------------------------------------------------------------------------
     engine: str = option("local", "aggregation engine", kind="choice", group="engine",
                          choices=("local", "spark"))
@@ -241,6 +244,14 @@ class AnalysisConfig:
             from .report.pdf import require_weasyprint
 
             require_weasyprint()
+        if self.baseline:
+            from .exceptions import InputError
+            from .policy.diff import load_report
+
+            try:
+                load_report(self.baseline)
+            except InputError as exc:
+                raise ConfigError(f"baseline {exc}") from None
 
     def build_thresholds(self) -> Any:
         """The :class:`flowgraph.Thresholds` these options set (defaults where not overridden)."""

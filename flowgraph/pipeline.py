@@ -84,7 +84,7 @@ def analyze(cfg: AnalysisConfig, *, progress: Callable[[str, int, int], None] | 
                         n_null=cfg.rewirings, thresholds=thresholds, algorithm=cfg.algorithm, weight=cfg.weight,
                         shared_services=tuple(cfg.shared_services), detect_shared=cfg.detect_shared,
                         quality=graph.quality, progress=progress)
-    paths = write_report(assessment, graph, cfg.out, policy_zones=cfg.policy_zones, pdf=cfg.pdf,
+    paths = write_report(assessment, graph, cfg.out, policy_zones=cfg.policy_zones, pdf=cfg.pdf, baseline=cfg.baseline,
                          inputs={"sources": list(cfg.sources), "inventory": cfg.inventory,
                                  "config": cfg.to_dict()})
     return assessment, graph, paths

@@ -17,6 +17,8 @@ CASES = [
     (["--since", "2999-01-01"], "since '2999-01-01' is not a time flow logs can have"),
     (["--since", "soon"], "since 'soon' is not a time flow logs can have"),
     (["--since", "2024-03-02", "--until", "2024-03-01"], "since (2024-03-02) must be before until (2024-03-01)"),
+    (["--baseline", "/no/such/report.json"], "baseline /no/such/report.json: cannot read the report"),
+    (["--baseline", __file__], "test_cli_options_first.py: not valid JSON"),
 ]
 
 
