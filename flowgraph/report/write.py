@@ -144,7 +144,7 @@ def write_report(
     policy = build_policy(report, graph, zones=policy_zones,  # type: ignore[arg-type]
                           flows=flows if policy_zones == "communities" else None)
     figures = make_figures(report, strict=False)
-    html = render_html(report, figures)
+    html = render_html(report, figures, flows)
     md = render_markdown(report, figures, figure_dir=FIGURE_DIR)
     exc_rows = report_csv.flow_rows(flows, "exception", report_csv.EXCEPTION_COLUMNS)
     shared_rows = report_csv.flow_rows(flows, "shared_zone", report_csv.FLOW_COLUMNS)
