@@ -326,9 +326,12 @@ def _layout(order: list[str], links: list[dict], sizes: Mapping[str, int]) -> di
 # -- the explorer data ---------------------------------------------------------------------
 
 
+_PROTO_NAMES = {1: "icmp", 58: "icmpv6", 47: "gre", 50: "esp"}
+
+
 def _proto_label(proto: Any) -> str:
     p = protocol_name(proto)
-    return "any" if p is None else str(p)
+    return "any" if p is None else _PROTO_NAMES.get(p, str(p)) if isinstance(p, int) else str(p)
 
 
 def _port_label(port: Any, proto: Any) -> str:

@@ -254,7 +254,7 @@ def fake_assessment(g: ServiceGraph, verdict: str = "feasible_with_exceptions",
         "service": shared, "reason": "reach 100% of workloads (>= 30%); touches 3/3 communities",
         "reach": 1.0, "community_reach": 1.0, "participation": 0.667,
     }]
-    misplaced = [{"service": "search", "declared": domain["search"], "community": 1,
+    misplaced = [{"service": names["search"], "declared": domain[names["search"]], "community": 1,
                   "community_domain": "catalog"},
                  {"service": "ledger", "declared": "finance", "community": 0,
                   "community_domain": "payments"}]
