@@ -67,7 +67,7 @@ FLOWS_PER_EXCEPTION = 5
 """Exception flows kept per exception in the page (busiest first)."""
 LAYOUT_SEED = 7
 MAP_WIDTH, MAP_HEIGHT = 960, 600
-_PAD = 70
+_PAD_X, _PAD_Y = 120, 60  # room for the labels under the nodes
 
 EXTERNAL_LABELS = {"internet": "internet", "aws-service": "AWS services", "unknown": "unmapped addresses"}
 _PALETTE = ("#2563eb", "#059669", "#7c3aed", "#db2777", "#0891b2", "#65a30d", "#c2410c", "#4f46e5",
@@ -318,8 +318,8 @@ def _layout(order: list[str], links: list[dict], sizes: Mapping[str, int]) -> di
     span = np.where(hi - lo > 1e-9, hi - lo, 1.0)
     unit = (xy - lo) / span
     unit[:, (hi - lo) <= 1e-9] = 0.5
-    px = _PAD + unit[:, 0] * (MAP_WIDTH - 2 * _PAD)
-    py = _PAD + unit[:, 1] * (MAP_HEIGHT - 2 * _PAD)
+    px = _PAD_X + unit[:, 0] * (MAP_WIDTH - 2 * _PAD_X)
+    py = _PAD_Y + unit[:, 1] * (MAP_HEIGHT - 2 * _PAD_Y - 24)
     return {n: (float(px[i]), float(py[i])) for i, n in enumerate(order)}
 
 
