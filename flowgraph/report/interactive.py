@@ -277,7 +277,7 @@ def zone_map(report: Mapping, flows: pd.DataFrame | None = None) -> dict:
     nodes = []
     for key in order:
         x, y = pos[key]
-        r = 14 + 30 * math.sqrt(max(sizes[key], 1) / max(rmax, 1))
+        r = 12 + 24 * math.sqrt(max(sizes[key], 1) / max(rmax, 1))
         nodes.append({"key": key, "label": labels.get(key, key), "kind": kinds[key], "size": sizes[key],
                       "x": round(x, 1), "y": round(y, 1), "r": round(r, 1),
                       "color": palette.get(key, "#64748b")})
@@ -300,27 +300,45 @@ def _node_order(key: str) -> tuple:
 
 
 def _layout(order: list[str], links: list[dict], sizes: Mapping[str, int]) -> dict[str, tuple[float, float]]:
-    """Seeded spring layout of the zone graph, scaled into the SVG box (deterministic)."""
+    """Seeded layout, scaled into the SVG box (deterministic).
+
+    Zones, the shared zone and unassigned workloads get a spring layout of the
+    zone graph; the external nodes (internet, AWS, unmapped) then sit on a
+    ring just outside it, in the direction of the zones they talk to, so they
+    do not squeeze the zones into a corner.
+    """
     if not order:
         return {}
+    core = [n for n in order if not n.startswith("x-")]
+    outer = [n for n in order if n.startswith("x-")]
     g = nx.Graph()
-    g.add_nodes_from(order)
+    g.add_nodes_from(core)
     for x in links:
-        g.add_edge(x["a"], x["b"], weight=1.0 + math.log1p(x["pairs"]))
-    if len(order) == 1:
-        raw = {order[0]: np.array([0.0, 0.0])}
+        if x["a"] in g and x["b"] in g:
+            g.add_edge(x["a"], x["b"], weight=1.0 + math.log1p(x["pairs"]))
+    if len(core) > 1:
+        raw = nx.spring_layout(g, pos=nx.circular_layout(core), weight="weight", seed=LAYOUT_SEED,
+                               iterations=200, k=1.6 / math.sqrt(len(core)))
     else:
-        init = nx.circular_layout(order)
-        raw = nx.spring_layout(g, pos=init, weight="weight", seed=LAYOUT_SEED, iterations=200,
-                               k=1.6 / math.sqrt(len(order)))
-    xy = np.array([raw[n] for n in order], dtype=float)
-    lo, hi = xy.min(axis=0), xy.max(axis=0)
-    span = np.where(hi - lo > 1e-9, hi - lo, 1.0)
-    unit = (xy - lo) / span
-    unit[:, (hi - lo) <= 1e-9] = 0.5
-    px = _PAD_X + unit[:, 0] * (MAP_WIDTH - 2 * _PAD_X)
-    py = _PAD_Y + unit[:, 1] * (MAP_HEIGHT - 2 * _PAD_Y - 24)
-    return {n: (float(px[i]), float(py[i])) for i, n in enumerate(order)}
+        raw = {n: np.array([0.0, 0.0]) for n in core}
+    xy = np.array([raw[n] for n in core], dtype=float).reshape(-1, 2)
+    if len(core):
+        xy = xy - xy.mean(axis=0)
+        xy = xy / max(float(np.abs(xy).max()), 1e-9) * (0.84 if outer else 1.0)
+    pos = {n: xy[i] for i, n in enumerate(core)}
+    used: list[float] = []
+    for n in outer:
+        near = [pos[x["b"] if x["a"] == n else x["a"]] for x in links
+                if n in (x["a"], x["b"]) and (x["b"] if x["a"] == n else x["a"]) in pos]
+        v = np.mean(near, axis=0) if near else np.array([0.0, 0.0])
+        angle = math.atan2(float(v[1]), float(v[0])) if float(np.hypot(*v)) > 1e-6 else -math.pi / 2
+        while any(abs((angle - u + math.pi) % (2 * math.pi) - math.pi) < 0.45 for u in used):
+            angle += 0.5
+        used.append(angle)
+        pos[n] = np.array([math.cos(angle), math.sin(angle)])
+    half_w, half_h = MAP_WIDTH / 2 - _PAD_X, MAP_HEIGHT / 2 - _PAD_Y - 12
+    return {n: (MAP_WIDTH / 2 + float(np.clip(p[0], -1, 1)) * half_w,
+                MAP_HEIGHT / 2 - 12 + float(np.clip(p[1], -1, 1)) * half_h) for n, p in pos.items()}
 
 
 # -- the explorer data ---------------------------------------------------------------------
