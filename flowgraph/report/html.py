@@ -1,11 +1,15 @@
-"""report.html: one self-contained, script-free HTML file.
+"""report.html: one self-contained HTML file, readable without JavaScript.
 
 Rendered with Jinja2 and HTML autoescaping switched on for the template, so
 every service name, tag, domain, file name and message is escaped; nothing
 untrusted is ever marked safe.  Figures are embedded as base64 PNG data
-URIs and the CSS is inline, so the file references no URL at all, and a
-Content-Security-Policy meta tag (``default-src 'none'``) makes browsers
-refuse scripts and remote loads even if something slipped through.
+URIs, the CSS is inline, and the only scripts are inline too: the explorer
+data as JSON (``<script type="application/json">``, escaped by
+:func:`~flowgraph.report.interactive.script_json`) and the small vanilla-JS
+viewer (``static/explorer.js``).  The file references no URL at all, and a
+Content-Security-Policy meta tag (``default-src 'none'`` plus the viewer's
+SHA-256 hash as ``script-src``) makes browsers refuse any other script and
+every remote load even if something slipped through.
 
 Examples
 --------
