@@ -1,11 +1,15 @@
-"""report.html: one self-contained, script-free HTML file.
+"""report.html: one self-contained HTML file, readable without JavaScript.
 
 Rendered with Jinja2 and HTML autoescaping switched on for the template, so
 every service name, tag, domain, file name and message is escaped; nothing
 untrusted is ever marked safe.  Figures are embedded as base64 PNG data
-URIs and the CSS is inline, so the file references no URL at all, and a
-Content-Security-Policy meta tag (``default-src 'none'``) makes browsers
-refuse scripts and remote loads even if something slipped through.
+URIs, the CSS is inline, and the only scripts are inline too: the explorer
+data as JSON (``<script type="application/json">``, escaped by
+:func:`~flowgraph.report.interactive.script_json`) and the small vanilla-JS
+viewer (``static/explorer.js``).  The file references no URL at all, and a
+Content-Security-Policy meta tag (``default-src 'none'`` plus the viewer's
+SHA-256 hash as ``script-src``) makes browsers refuse any other script and
+every remote load even if something slipped through.
 
 Examples
 --------
@@ -23,7 +27,10 @@ from functools import cache
 from typing import Any
 
 import jinja2
+import pandas as pd
+from markupsafe import Markup
 
+from . import interactive
 from ._util import fmt_int, fmt_num, fmt_pct, protocol_name
 from .figures import Figure
 
@@ -88,12 +95,14 @@ def _zone_label(zone_names: Mapping, cid: Any) -> str:
         return str(cid)
 
 
-def template_context(report: Mapping, figures: Sequence[Figure]) -> dict:
+def template_context(report: Mapping, figures: Sequence[Figure], flow_table: pd.DataFrame | None = None) -> dict:
     """Everything the HTML and Markdown templates need, derived from the report.
 
     Lists are cut to what a reader can take in (top rules, top services,
     first members of each community); the complete data is in the CSV and
-    JSON files, which the page says.
+    JSON files, which the page says.  ``flow_table`` (:func:`classify_flows`
+    output) feeds the zone map and the exception explorer; without it they
+    show the report's ``top_exceptions`` only.
     """
     m = report.get("metrics") or {}
     comms = sorted(report.get("communities") or [], key=lambda c: (-len(c.get("services") or []), c.get("id", 0)))
@@ -151,10 +160,27 @@ def template_context(report: Mapping, figures: Sequence[Figure]) -> dict:
         "port": _port,
         "zone_label": lambda cid: _zone_label(zone_names, cid),
         "TOP_RULES": TOP_RULES,
+        **_interactive_context(report, flow_table),
     }
 
 
-def render_html(report: Mapping, figures: Sequence[Figure]) -> str:
+def _interactive_context(report: Mapping, flows: pd.DataFrame | None) -> dict:
+    """Zone map, explorer JSON and the inline script with its CSP hash."""
+    source = interactive.script_source()
+    data = interactive.explorer_data(report, flows)
+    return {
+        "zmap": interactive.zone_map(report, flows),
+        "explorer": data,
+        # safe by construction: script_json escapes < > & U+2028 U+2029, so no value can end the element
+        "explorer_json": Markup(interactive.script_json(data)),  # noqa: S704
+        # our own file (checked to contain no '</script'), never report data
+        "explorer_js": Markup(source),  # noqa: S704
+        "script_hash": interactive.script_hash(source),
+        "flows_per_exception": interactive.FLOWS_PER_EXCEPTION,
+    }
+
+
+def render_html(report: Mapping, figures: Sequence[Figure], flows: pd.DataFrame | None = None) -> str:
     """Render report.html from the report dict and its figures.
 
     Parameters
@@ -164,10 +190,13 @@ def render_html(report: Mapping, figures: Sequence[Figure]) -> str:
     figures : sequence of Figure
         :func:`~flowgraph.report.figures.make_figures` output, embedded as
         ``data:image/png;base64`` URIs.
+    flows : pandas.DataFrame, optional
+        :func:`~flowgraph.report.flows.classify_flows` output: every exception
+        flow for the interactive table (else only ``top_exceptions``).
 
     Returns
     -------
     str
         The complete HTML document.
     """
-    return jinja_environment().get_template("report.html.j2").render(**template_context(report, figures))
+    return jinja_environment().get_template("report.html.j2").render(**template_context(report, figures, flows))

@@ -101,10 +101,13 @@ def _edge_table(rename: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def fake_graph(hostile: bool = False) -> ServiceGraph:
-    """The fake estate as a :class:`ServiceGraph` (with a realistic ``quality`` dict)."""
-    rename = ({"images": SCRIPT_NAME, "notifier": FORMULA_NAME, "session-cache": CONTROL_NAME}
-              if hostile else {})
+def fake_graph(hostile: bool = False, rename: dict[str, str] | None = None) -> ServiceGraph:
+    """The fake estate as a :class:`ServiceGraph` (with a realistic ``quality`` dict).
+
+    ``rename`` maps original workload names to other (e.g. hostile) names, on top of ``hostile``.
+    """
+    rename = {**({"images": SCRIPT_NAME, "notifier": FORMULA_NAME, "session-cache": CONTROL_NAME}
+                 if hostile else {}), **(rename or {})}
     domains = {rename.get(k, k): v for k, v in DOMAINS.items()}
     if hostile:
         domains["search"] = HOSTILE_DOMAIN
@@ -155,11 +158,13 @@ def _undirected_workload_graph(g: ServiceGraph, members: set[str]) -> nx.Graph:
     return u
 
 
-def fake_assessment(g: ServiceGraph, verdict: str = "feasible_with_exceptions") -> dict:
-    """A fake ``Assessment.to_dict()`` consistent with ``g``."""
+def fake_assessment(g: ServiceGraph, verdict: str = "feasible_with_exceptions",
+                    rename: dict[str, str] | None = None) -> dict:
+    """A fake ``Assessment.to_dict()`` consistent with ``g`` (built with the same ``rename``)."""
     names = {n: n for n in DOMAINS}
     if SCRIPT_NAME in g.services:
         names.update({"images": SCRIPT_NAME, "notifier": FORMULA_NAME, "session-cache": CONTROL_NAME})
+    names.update(rename or {})
     comm_of = {names[s]: cid for cid, ss in COMMUNITIES.items() for s in ss}
     shared = names[SHARED]
     members = set(comm_of)
@@ -249,7 +254,7 @@ def fake_assessment(g: ServiceGraph, verdict: str = "feasible_with_exceptions") 
         "service": shared, "reason": "reach 100% of workloads (>= 30%); touches 3/3 communities",
         "reach": 1.0, "community_reach": 1.0, "participation": 0.667,
     }]
-    misplaced = [{"service": "search", "declared": domain["search"], "community": 1,
+    misplaced = [{"service": names["search"], "declared": domain[names["search"]], "community": 1,
                   "community_domain": "catalog"},
                  {"service": "ledger", "declared": "finance", "community": 0,
                   "community_domain": "payments"}]
@@ -306,7 +311,8 @@ def fake_assessment(g: ServiceGraph, verdict: str = "feasible_with_exceptions") 
     }
 
 
-def fake_case(hostile: bool = False, verdict: str = "feasible_with_exceptions") -> tuple[dict, ServiceGraph]:
-    """``(assessment_dict, graph)`` for the fake estate."""
-    g = fake_graph(hostile)
-    return fake_assessment(g, verdict), g
+def fake_case(hostile: bool = False, verdict: str = "feasible_with_exceptions",
+              rename: dict[str, str] | None = None) -> tuple[dict, ServiceGraph]:
+    """``(assessment_dict, graph)`` for the fake estate (``rename``: extra workload renames)."""
+    g = fake_graph(hostile, rename)
+    return fake_assessment(g, verdict, rename), g
