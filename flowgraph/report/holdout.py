@@ -158,4 +158,6 @@ def enforcement_section(policy: Mapping, flows: pd.DataFrame, window: Mapping | 
 
     w = window or {}
     bounds = (w.get("first"), w.get("last")) if w.get("first") is not None else None
-    return {"rule_counts": rule_counts(policy), "learning": exception_learning(flows, bounds)}
+    # A draft with no zones (one service, or nothing resolved) has nothing to compile.
+    counts = rule_counts(policy) if policy.get("zones") else {}
+    return {"rule_counts": counts, "learning": exception_learning(flows, bounds)}

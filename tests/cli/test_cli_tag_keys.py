@@ -61,6 +61,8 @@ def test_tag_keys_name_services_and_domains_from_the_chosen_tags(tmp_path: Path)
     assert proc.returncode == 0, proc.stderr
     names = {r["service"] for r in csv.DictReader((tmp_path / "d" / "services.csv").open())}
     assert "decoy" in names and not names & expected
+    one = json.loads((tmp_path / "d" / "report.json").read_text())
+    assert one["enforcement"]["rule_counts"] == {}  # one service, no zones: nothing to compile
 
 
 def test_tag_keys_that_no_interface_has_and_tag_keys_on_a_csv_exit_3(tmp_path: Path) -> None:

@@ -120,3 +120,13 @@ def test_a_bad_baseline_is_one_error_and_nothing_written(written, planted, tmp_p
         with pytest.raises(InputError, match=bad.name):
             write_report(a, planted["graph"], tmp_path / "out", baseline=bad)
         assert not (tmp_path / "out").exists()
+
+
+def test_a_draft_without_zones_compiles_to_no_rules():
+    import pandas as pd
+
+    from flowgraph.report.holdout import enforcement_section
+
+    empty = pd.DataFrame({"client": [], "server": [], "first_seen": [], "last_seen": []})
+    sec = enforcement_section({"zones": [], "exceptions": []}, empty, None)
+    assert sec == {"rule_counts": {}, "learning": None}
