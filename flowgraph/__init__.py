@@ -27,9 +27,11 @@ from .exceptions import (
     InventoryError,
     MissingDependencyError,
 )
-from .read.fields import CANONICAL_SCHEMA, column_name
 
+# Nothing heavy is imported here (pyarrow, pandas, networkx arrive on first use), so the
+# console script reaches its Ctrl-C handler almost at once.
 _LAZY = {
+    "CANONICAL_SCHEMA": "flowgraph.read.fields", "column_name": "flowgraph.read.fields",
     # assess
     "assess": "flowgraph.assessment", "Assessment": "flowgraph.assessment", "Thresholds": "flowgraph.assessment",
     # read
@@ -49,8 +51,7 @@ _LAZY = {
 }
 
 __all__ = [
-    "__version__", "CANONICAL_SCHEMA", "column_name", "assess", "Assessment", "Thresholds",
-    "FlowgraphError", "InputError", "InventoryError", "ConfigError", "MissingDependencyError",
+    "__version__", "FlowgraphError", "InputError", "InventoryError", "ConfigError", "MissingDependencyError",
     *_LAZY,
 ]
 
@@ -69,6 +70,7 @@ if TYPE_CHECKING:  # pragma: no cover
         scan_flows,
         summarize_flows,
     )
+    from .read.fields import CANONICAL_SCHEMA, column_name  # noqa: F401
     from .report import build_report, write_report  # noqa: F401
     from .resolve import Inventory, Resolver, load_inventory  # noqa: F401
 

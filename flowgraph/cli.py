@@ -98,11 +98,40 @@ def main(argv: list[str] | None = None) -> int:
     >>> main(["inspect", "/no/such/file.log"])  # prints "flowgraph: error: ..." on stderr
     3
     """
-    parser = build_parser()
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = _interrupt_even_when_unraisable(previous_hook)
     try:
+        return _main(argv)
+    finally:
+        sys.unraisablehook = previous_hook
+
+
+def _interrupt_even_when_unraisable(hook):
+    """Ctrl-C that lands in a callback Python cannot raise from (an import lock's weakref
+    callback, a finaliser) is otherwise printed as "Exception ignored … Traceback" and
+    swallowed; end the run with the one line and exit code of any other interrupt."""
+
+    def handle(unraisable):
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            import os
+
+            sys.stderr.write("flowgraph: interrupted\n")
+            sys.stderr.flush()
+            os._exit(130)
+        hook(unraisable)
+
+    return handle
+
+
+def _main(argv: list[str] | None) -> int:
+    try:
+        parser = build_parser()
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+    except KeyboardInterrupt:  # Ctrl-C while the subcommands' modules are still importing
+        print("flowgraph: interrupted", file=sys.stderr)
+        return 130
     if getattr(args, "func", None) is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE

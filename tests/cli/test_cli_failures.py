@@ -75,3 +75,43 @@ def test_unexpected_exception_is_one_sentence_exit_3_and_debug_shows_it():
     assert "unexpected AttributeError" in line and "--debug" in line
     debug = subprocess.run([sys.executable, "-c", code, "--debug", "inspect", "x"], capture_output=True, text=True, timeout=120)
     assert debug.returncode != 0 and "Traceback" in debug.stderr
+
+
+def _wait_until_mapped(pid: int, library: str, timeout: float = 60.0) -> bool:
+    """Poll the child's memory map until ``library`` is loaded (False if it ended first)."""
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            if library in Path(f"/proc/{pid}/maps").read_text():
+                return True
+        except OSError:
+            return False
+        time.sleep(0.002)
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc to see where the run is")
+@pytest.mark.parametrize("after", [0.0, 0.3, 1.0, 2.0])
+def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(tmp_path, after):
+    # A terminal's Ctrl-C signals the whole process group. `import flowgraph` and the CLI
+    # module load nothing heavy, so pyarrow in the child's memory map means main() runs:
+    # 0 s is while the subcommands' modules are still importing, then reading, then assessing.
+    # (The interpreter's own start-up, before any flowgraph code runs, is outside our reach.)
+    import signal
+    import time
+
+    assert FLOWGRAPH, "the flowgraph console script is not installed in this environment"
+    proc = subprocess.Popen([FLOWGRAPH, "analyze", str(SAMPLE / "logs"), "--inventory", str(SAMPLE / "inventory.csv"),
+                             "--out", str(tmp_path / "r"), "--quiet"], cwd=REPO, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    running = _wait_until_mapped(proc.pid, "libarrow")
+    time.sleep(after)
+    if running:
+        os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert "Traceback" not in err, err
+    assert running and proc.returncode == 130, (proc.returncode, err)
+    assert [ln for ln in err.splitlines() if ln.strip()] == ["flowgraph: interrupted"], err
+    assert not (tmp_path / "r" / "report.json").exists()
