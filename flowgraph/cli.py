@@ -17,11 +17,13 @@ from urllib.parse import urlparse
 
 from .exceptions import ConfigError, FlowgraphError, MissingDependencyError, UsageError
 
-__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_USAGE", "EXIT_INPUT"]
+__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_USAGE", "EXIT_INPUT", "EXIT_INTERRUPTED"]
 
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_INPUT = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+_INTERRUPTED = "flowgraph: interrupted\n"
 
 
 def _s3_options(endpoint_url: str | None, region: str | None) -> dict | None:
@@ -102,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     sys.unraisablehook = _interrupt_even_when_unraisable(previous_hook)
     try:
         return _main(argv)
+    except KeyboardInterrupt:  # importing the subcommands' modules, reading, assessing: anywhere
+        sys.stderr.write(_INTERRUPTED)
+        return EXIT_INTERRUPTED
     finally:
         sys.unraisablehook = previous_hook
 
@@ -115,9 +120,9 @@ def _interrupt_even_when_unraisable(hook):
         if isinstance(unraisable.exc_value, KeyboardInterrupt):
             import os
 
-            sys.stderr.write("flowgraph: interrupted\n")
+            sys.stderr.write(_INTERRUPTED)
             sys.stderr.flush()
-            os._exit(130)
+            os._exit(EXIT_INTERRUPTED)
         hook(unraisable)
 
     return handle
@@ -129,9 +134,6 @@ def _main(argv: list[str] | None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
-    except KeyboardInterrupt:  # Ctrl-C while the subcommands' modules are still importing
-        print("flowgraph: interrupted", file=sys.stderr)
-        return 130
     if getattr(args, "func", None) is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -146,9 +148,6 @@ def _main(argv: list[str] | None) -> int:
     except (ConfigError, MissingDependencyError, FlowgraphError) as exc:
         _error(str(exc))
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        print("flowgraph: interrupted", file=sys.stderr)
-        return 130
     except Exception as exc:  # the top-level guard: one sentence, never a traceback
         if getattr(args, "debug", False):
             raise
