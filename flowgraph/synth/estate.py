@@ -125,7 +125,7 @@ _UNBOUNDED_TO = np.int64(2**62)
 
 def _hex_ids(rng: np.random.Generator, n: int, prefix: str, taken: set[str]) -> list[str]:
     """``n`` distinct ids ``prefix-`` + 17 hex digits (AWS long-id form)."""
-    out = []
+    out: list[str] = []
     while len(out) < n:
         ident = f"{prefix}-0{rng.bytes(8).hex()}"
         if ident not in taken:
@@ -377,14 +377,14 @@ class _Topology:
     aws_ips: list[list[str]]
     unknown_ips: list[str]
     # planted edges: kinds 0 service, 1 internet, 2 unknown (client); 0 service, 3 aws (server)
-    e_ckind: np.ndarray = field(default=None)
-    e_cref: np.ndarray = field(default=None)
-    e_skind: np.ndarray = field(default=None)
-    e_sref: np.ndarray = field(default=None)
-    e_port: np.ndarray = field(default=None)
-    e_proto: np.ndarray = field(default=None)
-    e_kind: list[str] = field(default=None)
-    e_conns: np.ndarray = field(default=None)
+    e_ckind: np.ndarray
+    e_cref: np.ndarray
+    e_skind: np.ndarray
+    e_sref: np.ndarray
+    e_port: np.ndarray
+    e_proto: np.ndarray
+    e_kind: list[str]
+    e_conns: np.ndarray
 
 
 def _range_pick(rng: np.random.Generator, cidr: str, n: int, lo: int = 1) -> list[str]:
@@ -594,29 +594,34 @@ def _build(p: dict):
         p["domain_mu"] = named_mu
     domain_names = names + ([PLATFORM_DOMAIN] if shared else [])
 
-    svc_name, svc_domain, svc_port, svc_proto, svc_shared, svc_comp = [], [], [], [], [], []
+    svc_name: list[str] = []
+    svc_comp: list[str] = []
+    domain_of: list[int] = []
+    port_of: list[int] = []
+    proto_of: list[int] = []
+    shared_of: list[bool] = []
     for d, size in enumerate(sizes):
         for j in range(size):
             comp, port = COMPONENTS[j % len(COMPONENTS)]
             suffix = comp if j < len(COMPONENTS) else f"{comp}-{j // len(COMPONENTS) + 1}"
             svc_name.append(f"{names[d]}-{suffix}")
-            svc_domain.append(d)
-            svc_port.append(port)
-            svc_proto.append(6)
-            svc_shared.append(False)
+            domain_of.append(d)
+            port_of.append(port)
+            proto_of.append(6)
+            shared_of.append(False)
             svc_comp.append(comp)
     for j in range(shared):
         name, port, proto = SHARED_CATALOGUE[j] if j < len(SHARED_CATALOGUE) else (f"platform-svc{j + 1}", 8080, 6)
         svc_name.append(name)
-        svc_domain.append(domains)
-        svc_port.append(port)
-        svc_proto.append(proto)
-        svc_shared.append(True)
+        domain_of.append(domains)
+        port_of.append(port)
+        proto_of.append(proto)
+        shared_of.append(True)
         svc_comp.append("shared")
-    svc_domain = np.array(svc_domain, dtype=np.int64)
-    svc_port = np.array(svc_port, dtype=np.int64)
-    svc_proto = np.array(svc_proto, dtype=np.int64)
-    svc_shared = np.array(svc_shared, dtype=bool)
+    svc_domain = np.array(domain_of, dtype=np.int64)
+    svc_port = np.array(port_of, dtype=np.int64)
+    svc_proto = np.array(proto_of, dtype=np.int64)
+    svc_shared = np.array(shared_of, dtype=bool)
     n_s = len(svc_name)
 
     # internet-facing edge services: web (else api) of the largest domains, round robin
@@ -636,7 +641,7 @@ def _build(p: dict):
 
     # -- accounts, VPCs, subnets --------------------------------------------------------
     n_acc = int(p["accounts"])
-    acc_list = []
+    acc_list: list[str] = []
     taken_acc: set[str] = set()
     while len(acc_list) < n_acc:
         digits = "".join(str(x) for x in rng.integers(0, 10, 11))
@@ -742,7 +747,7 @@ def _build(p: dict):
     # client kinds 0 service, 1 internet, 2 unknown host; server kinds 0 service, 3 AWS service
     rows: list[tuple[int, int, int, int, int, int, str]] = []
 
-    def call(c: int, s: int, kind: str) -> None:
+    def call(c: int | np.integer, s: int | np.integer, kind: str) -> None:
         rows.append((0, int(c), 0, int(s), int(svc_port[s]), int(svc_proto[s]), kind))
 
     pop = rng.lognormal(0.0, 0.8, n_s)
@@ -770,7 +775,7 @@ def _build(p: dict):
                 for t in rng.choice(outside, size=n_o, replace=False, p=w / w.sum()):
                     call(m, t, "cross")
     shared_idx = np.flatnonzero(svc_shared)
-    for j in shared_idx:
+    for j in shared_idx.tolist():
         reach = float(np.clip(float(p["shared_reach"]) + rng.uniform(-0.05, 0.05), 0.0, 1.0))
         callers = np.sort(rng.choice(n_b, size=int(round(reach * n_b)), replace=False))
         if svc_name[j] == "dns":

@@ -139,13 +139,13 @@ def build_records(topo: _Topology, rng: np.random.Generator, params: dict) -> tu
     addr += topo.internet_ips
     off_scan = len(addr)
     addr += topo.scanner_ips
-    off_aws = []
+    aws_starts: list[int] = []
     for ips in topo.aws_ips:
-        off_aws.append(len(addr))
+        aws_starts.append(len(addr))
         addr += ips
     off_unk = len(addr)
     addr += topo.unknown_ips
-    off_aws = np.array(off_aws, dtype=np.int64)
+    off_aws = np.array(aws_starts, dtype=np.int64)
     n_inet = len(topo.internet_ips)
     inet_w = 1.0 / np.arange(1, n_inet + 1) ** 0.8
     inet_pick = rng.choice(n_inet, size=n, p=inet_w / inet_w.sum())

@@ -30,6 +30,7 @@ True
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import numpy as np
 
@@ -120,7 +121,7 @@ def security_group_documents(estate: Estate, *, seed: int = 0, n_unused: int = 3
     grants = [g for i, g in enumerate(grants) if i not in set(pick[:n_missing])]
     talk = {(str(c), str(s)) for c, s in zip(edges["client"], edges["server"])}
     business = sorted(s for s in svc_vpc if s not in t.shared_services)
-    unused = []
+    unused: list[dict[str, Any]] = []
     while len(unused) < n_unused:
         c, s = rng.choice(business, size=2, replace=False).tolist()
         if (c, s) in talk or any(u["edge"][:2] == [c, s] for u in unused):
@@ -137,15 +138,15 @@ def security_group_documents(estate: Estate, *, seed: int = 0, n_unused: int = 3
                                            "tags": {}}
     perms: dict[str, list] = {g: [] for g in groups}
     for g in grants:
-        p: dict = {"IpProtocol": g["protocol"]}
+        perm: dict[str, Any] = {"IpProtocol": g["protocol"]}
         if g["from_port"] is not None:
-            p["FromPort"], p["ToPort"] = g["from_port"], g["to_port"]
-        p["IpRanges"] = [{"CidrIp": g["cidr"], "Description": g["note"]}] if "cidr" in g else []
-        p["Ipv6Ranges"], p["PrefixListIds"] = [], []
-        p["UserIdGroupPairs"] = [] if "cidr" in g else [
+            perm["FromPort"], perm["ToPort"] = g["from_port"], g["to_port"]
+        perm["IpRanges"] = [{"CidrIp": g["cidr"], "Description": g["note"]}] if "cidr" in g else []
+        perm["Ipv6Ranges"], perm["PrefixListIds"] = [], []
+        perm["UserIdGroupPairs"] = [] if "cidr" in g else [
             {"GroupId": group_id(g["source_group"]), "UserId": groups[g["source_group"]]["account"],
              "Description": g["note"]}]
-        perms[g["group"]].append(p)
+        perms[g["group"]].append(perm)
     sgs = []
     for name, g in groups.items():
         sgs.append({"GroupId": group_id(name), "GroupName": name, "Description": g["desc"], "VpcId": g["vpc"],
