@@ -41,12 +41,12 @@ import importlib
 import json
 import math
 import platform
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from time import perf_counter
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import numpy as np
 import pandas as pd
@@ -63,7 +63,7 @@ from flowgraph.communities.stability import (
     sweep_on_arrays,
 )
 from flowgraph.exceptions import ConfigError
-from flowgraph.graph.service_graph import WEIGHTS, ServiceGraph
+from flowgraph.graph.service_graph import WEIGHTS, ServiceGraph, Weight
 
 from .declared import DeclaredComparison, declared_on_arrays, dominant_domains
 from .metrics import (
@@ -558,7 +558,8 @@ def assess(
     t = perf_counter()
     nc = _NodeClasses.of(graph)
     weights = list(dict.fromkeys([weight, "binary", "connections"]))
-    full = {w: GraphArrays.from_networkx(graph.undirected(w), "weight") for w in weights}
+    # every weight was checked against WEIGHTS by _validate
+    full = {w: GraphArrays.from_networkx(graph.undirected(cast(Weight, w)), "weight") for w in weights}
     fb = full["binary"]
     external = nc.external
     ext = np.fromiter((str(n) in external for n in fb.nodes), dtype=bool, count=fb.n)
@@ -643,9 +644,9 @@ def assess(
 
         # 7. the same, cheaper: before the carve-out, and with other weights ----------------------
         t = perf_counter()
-        secondary = {"algorithm": repeat_alg, "resolution": gamma, "seed": seed, "n_seeds": s_seeds,
-                     "n_null": s_null, "swaps_per_edge": swaps_per_edge, "workers": workers,
-                     "thresholds": th}
+        secondary: _SecondaryArgs = {"algorithm": repeat_alg, "resolution": gamma, "seed": seed, "n_seeds": s_seeds,
+                                     "n_null": s_null, "swaps_per_edge": swaps_per_edge, "workers": workers,
+                                     "thresholds": th}
         pre_active = [n for n in nc.pre_nodes if n not in unassigned.index]
         pre_edges = graph.drop(sorted(external)).edges if external else graph.edges
         incl = _secondary(full[weight].subgraph(pre_active), fb.subgraph(pre_active),
@@ -662,10 +663,10 @@ def assess(
     t = perf_counter()
     q = _quality_figures(graph, quality)
     verdict, reasons = _verdict(main, zone, q, th)
-    by_weight = {weight: {"cross_community_edge_ratio": main.inputs.mu, "verdict": verdict}}
+    by_weight: dict[str, dict[str, Any]] = {weight: {"cross_community_edge_ratio": main.inputs.mu, "verdict": verdict}}
     for w, ev in others.items():
         by_weight[w] = {"cross_community_edge_ratio": ev.inputs.mu, "verdict": _verdict(ev, zone, q, th)[0]}
-    ordered = {k: by_weight[k] for k in ("binary", "connections") if k in by_weight}
+    ordered: dict[str, dict[str, Any]] = {k: by_weight[k] for k in ("binary", "connections") if k in by_weight}
     ordered.update({k: v for k, v in by_weight.items() if k not in ordered})
     sensitive = any(v["verdict"] != verdict for v in ordered.values())
     reasons += _context_reasons(ordered, weight, verdict, zone, nc, ext_edges, unassigned, curve)
@@ -763,7 +764,7 @@ def _shared_zone(workload_graph: GraphArrays, pre_bin: GraphArrays, edges: pd.Da
                            detect=ran, thresholds=thresholds)
 
 
-def _unassigned(carved: list[str], deg: dict[str, int], zone_set: set[str], external: set[str],
+def _unassigned(carved: list[str], deg: Mapping[Hashable, int], zone_set: set[str], external: set[str],
                 fb: GraphArrays) -> pd.DataFrame:
     """Workloads with no talking pair left after the carve-out, and why (internal)."""
     lone = [n for n in carved if deg.get(n, 0) == 0]
@@ -801,6 +802,19 @@ def _no_zoning(curve: TradeOff) -> str:
             f"{curve.candidates[-1].resolution:g}) every candidate keeps one zone, has modularity ≤ 0 or "
             f"isolates too little; the most isolating one ({best.communities} zones at γ = "
             f"{best.resolution:g}) fails because: {best.why_not}")
+
+
+class _SecondaryArgs(TypedDict):
+    """The keyword arguments every :func:`_secondary` evaluation shares (internal)."""
+
+    algorithm: str
+    resolution: float
+    seed: int | None
+    n_seeds: int
+    n_null: int
+    swaps_per_edge: float
+    workers: Workers
+    thresholds: Thresholds
 
 
 def _secondary(arrays: GraphArrays, binary: GraphArrays, conn: GraphArrays, edges: pd.DataFrame,

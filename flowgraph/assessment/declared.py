@@ -63,7 +63,7 @@ class DeclaredComparison:
 
 
 def dominant_domains(partition: Mapping[Hashable, int],
-                     domains: Mapping[Hashable, Any]) -> dict[int, str | None]:
+                     domains: Mapping[Any, Any]) -> dict[int, str | None]:
     """Most frequent declared domain of every community (ties: alphabetical; None if none declared).
 
     Examples

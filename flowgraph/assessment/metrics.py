@@ -122,7 +122,8 @@ def node_figures(arrays: GraphArrays, labels: np.ndarray, w: np.ndarray | None =
         key = node * max(k_count, 1) + comm
         uniq, inv = np.unique(key, return_inverse=True)
         sums = np.bincount(inv, weights=ww)
-        sq = np.bincount(uniq // max(k_count, 1), weights=sums ** 2, minlength=n)
+        # weighted bincount is float64 (numpy's stub types every bincount as intp)
+        sq: np.ndarray = np.bincount(uniq // max(k_count, 1), weights=sums ** 2, minlength=n)
     else:
         sq = np.zeros(n)
     with np.errstate(divide="ignore", invalid="ignore"):

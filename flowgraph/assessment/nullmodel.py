@@ -35,7 +35,7 @@ import networkx as nx
 import numpy as np
 
 from flowgraph.communities._graph import GraphArrays, cross_ratio_of
-from flowgraph.communities._parallel import parallel_map
+from flowgraph.communities._parallel import Workers, parallel_map
 from flowgraph.communities.detect import _check_seed, check_algorithm, run_once
 from flowgraph.communities.stability import _best_index, run_many, seeds_from
 from flowgraph.exceptions import ConfigError
@@ -290,7 +290,7 @@ def _null_task(arrays: GraphArrays, item: tuple[int, str, float, list, float, in
 
 def null_on_arrays(arrays: GraphArrays, *, n_null: int, algorithm: str, resolution: float,
                    seed: int | None, n_seeds: int = 3, swaps_per_edge: float = 10.0,
-                   n_jobs: int | None = 1, progress: Callable[[str, int, int], None] | None = None,
+                   n_jobs: int | Workers | None = 1, progress: Callable[[str, int, int], None] | None = None,
                    step: str = "null-model", cache: dict | None = None) -> NullModelResult:
     """:func:`null_model_test` on prepared arrays (internal)."""
     if n_null < 0:

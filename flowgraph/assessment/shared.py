@@ -161,7 +161,8 @@ def scores_on_arrays(arrays: GraphArrays, labels: np.ndarray, assigned: np.ndarr
         uniq, cnt = np.unique(src * max(k, 1) + comm, return_counts=True)
         owner = uniq // max(k, 1)
         touched = np.bincount(owner, minlength=n)
-        sq = np.bincount(owner, weights=cnt.astype(float) ** 2, minlength=n)
+        # weighted bincount is float64 (numpy's stub types every bincount as intp)
+        sq: np.ndarray = np.bincount(owner, weights=cnt.astype(float) ** 2, minlength=n)
         au, av = u[keep], v[keep]
         inner = assigned[au] & assigned[av]
         k_active = len(np.unique(np.concatenate([labels[au[inner]], labels[av[inner]]])))

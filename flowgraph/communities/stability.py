@@ -142,7 +142,7 @@ def seeds_from(seed: int | None, n: int) -> list[int | None]:
 
 
 def run_many(arrays: GraphArrays, algorithm: str, tasks: Sequence[tuple[float, int | None]], *,
-             n_jobs: int | None = 1, progress: Progress | None = None, step: str = "runs",
+             n_jobs: int | Workers | None = 1, progress: Progress | None = None, step: str = "runs",
              cache: dict | None = None) -> list[Run]:
     """Run ``(resolution, seed)`` tasks, reusing ``cache`` hits (internal)."""
     cb = None if progress is None else (lambda d, t: progress(step, d, t))
@@ -214,7 +214,7 @@ class StabilityResult:
 
 
 def stability_on_arrays(arrays: GraphArrays, *, n_seeds: int, algorithm: str, resolution: float,
-                        seed: int | None, weight: str | None, n_jobs: int | None = 1,
+                        seed: int | None, weight: str | None, n_jobs: int | Workers | None = 1,
                         progress: Progress | None = None, step: str = "stability",
                         cache: dict | None = None, ami: bool = True,
                         ami_against_best: bool = False) -> StabilityResult:
@@ -374,7 +374,7 @@ def choose_resolution(points: Sequence[SweepPoint], *, fixed: float | None = Non
 def sweep_on_arrays(arrays: GraphArrays, *, resolutions: Iterable[float], n_seeds: int,
                     algorithm: str, seed: int | None, weight: str | None,
                     fixed_resolution: float | None = None, tie_tolerance: float = 0.02,
-                    n_jobs: int | None = 1, progress: Progress | None = None,
+                    n_jobs: int | Workers | None = 1, progress: Progress | None = None,
                     cache: dict | None = None) -> SweepResult:
     """:func:`resolution_sweep` on prepared arrays (internal)."""
     grid = [float(r) for r in resolutions]
