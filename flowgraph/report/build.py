@@ -137,8 +137,8 @@ def build_data_quality(quality: Mapping | None) -> dict:
 
     first, last = read.get("first_start"), read.get("last_end")
     seconds = _num(q.get("time_span_seconds"))
-    if seconds is None and _num(first) is not None and _num(last) is not None:
-        f, la = float(first), float(last)
+    f, la = _num(first), _num(last)
+    if seconds is None and f is not None and la is not None:
         if max(abs(f), abs(la)) > 1e11:  # epoch milliseconds
             f, la = f / 1000, la / 1000
         seconds = la - f

@@ -29,6 +29,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import numpy as np
@@ -37,6 +38,9 @@ from matplotlib.figure import Figure as MplFigure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 from ._util import fmt_pct
 
@@ -56,7 +60,7 @@ DPI = 110
 MAX_GROUPS = 20  # communities / domains shown individually; the rest become "other"
 MAX_LINKS = 40  # heaviest cross-community links drawn on the community map
 
-_RC = {
+_RC: dict[RcKeyType, Any] = {
     "font.size": 9.5, "axes.titlesize": 11, "axes.titleweight": "bold", "axes.labelsize": 9.5,
     "axes.spines.top": False, "axes.spines.right": False, "axes.edgecolor": "#6b7280",
     "axes.labelcolor": DARK, "xtick.color": "#374151", "ytick.color": "#374151",
@@ -129,11 +133,11 @@ def _styled(fn: Callable) -> Callable:
     return wrapper
 
 
-def _community_labels(report: Mapping) -> dict[int, str]:
+def _community_labels(report: Mapping) -> dict[int | str, str]:
     from .headline import zone_names  # the draft policy's zone names, unique per community
 
     names = zone_names(report)
-    out = {}
+    out: dict[int | str, str] = {}  # community id -> label; callers add "other", "unassigned"
     for c in report.get("communities") or []:
         out[int(c["id"])] = label(names.get(int(c["id"]), f"zone-{int(c['id'])}"), 22)
     return out
@@ -290,7 +294,7 @@ def community_heatmap(report: Mapping) -> Figure | None:
         if a is None or b is None:
             continue
         mat[idx[a], idx[b]] += int(row.get("pairs") or 0)
-    internal = defaultdict(int)
+    internal: defaultdict[int | str, int] = defaultdict(int)
     for c in comms:
         internal[group[int(c["id"])]] += int(c.get("internal_edges") or 0)
     n = len(order)
@@ -577,12 +581,14 @@ def declared_vs_detected(report: Mapping) -> Figure | None:
         counts[(str(dom), int(s["community"]))] += 1
     if not counts:
         return None
-    dom_tot, com_tot = defaultdict(int), defaultdict(int)
+    dom_tot: defaultdict[str, int] = defaultdict(int)
+    com_tot: defaultdict[int, int] = defaultdict(int)
     for (d, c), v in counts.items():
         dom_tot[d] += v
         com_tot[c] += v
     doms = sorted(dom_tot, key=lambda d: (-dom_tot[d], d))
-    coms = sorted(com_tot, key=lambda c: (-com_tot[c], c))
+    by_size = sorted(com_tot, key=lambda c: (-com_tot[c], c))
+    coms: list[int | str] = list(by_size)  # community ids, then possibly "other"
     if len(doms) > MAX_GROUPS:
         doms = doms[: MAX_GROUPS - 1] + ["(other domains)"]
     if len(coms) > MAX_GROUPS:

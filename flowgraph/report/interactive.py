@@ -281,13 +281,13 @@ def zone_map(report: Mapping, flows: pd.DataFrame | None = None) -> dict:
         nodes.append({"key": key, "label": labels.get(key, key), "kind": kinds[key], "size": sizes[key],
                       "x": round(x, 1), "y": round(y, 1), "r": round(r, 1),
                       "color": palette.get(key, "#64748b")})
-    wmax = max([x["pairs"] for x in links] or [1])
-    for x in links:
-        (x1, y1), (x2, y2) = pos[x["a"]], pos[x["b"]]
-        x.update(x1=round(x1, 1), y1=round(y1, 1), x2=round(x2, 1), y2=round(y2, 1),
-                 w=round(1.2 + 9 * math.sqrt(x["pairs"] / wmax), 2),
-                 mx=round((x1 + x2) / 2, 1), my=round((y1 + y2) / 2, 1),
-                 label_a=labels.get(x["a"], x["a"]), label_b=labels.get(x["b"], x["b"]))
+    wmax = max([link["pairs"] for link in links] or [1])
+    for link in links:
+        (x1, y1), (x2, y2) = pos[link["a"]], pos[link["b"]]
+        link.update(x1=round(x1, 1), y1=round(y1, 1), x2=round(x2, 1), y2=round(y2, 1),
+                    w=round(1.2 + 9 * math.sqrt(link["pairs"] / wmax), 2),
+                    mx=round((x1 + x2) / 2, 1), my=round((y1 + y2) / 2, 1),
+                    label_a=labels.get(link["a"], link["a"]), label_b=labels.get(link["b"], link["b"]))
     links.sort(key=lambda x: (x["kind"] != "exception", -x["pairs"]))
     links.reverse()  # exceptions drawn last (on top)
     return {"width": MAP_WIDTH, "height": MAP_HEIGHT, "nodes": nodes, "links": links}
@@ -445,7 +445,7 @@ def _exceptions(exc: pd.DataFrame, per: int) -> list[dict]:
     exc = exc.assign(_c=_num(exc["connections"]), _b=_num(exc["bytes"]),
                      _port=[_port_label(p, q) for p, q in zip(exc["server_port"], exc["protocol"], strict=True)])
     exc = exc.sort_values(["_c", "sa", "sb", "_port"], ascending=[False, True, True, True], kind="stable")
-    out = []
+    out: list[dict[str, Any]] = []
     for (sa, sb), grp in exc.groupby(["sa", "sb"], sort=False):
         first = pd.to_numeric(grp["first_seen"], errors="coerce")
         last = pd.to_numeric(grp["last_seen"], errors="coerce")

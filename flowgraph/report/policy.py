@@ -163,6 +163,7 @@ def build_policy(
                     workloads[str(name)] = int(c["id"])
 
     zone_list: list[dict] = []
+    names: dict[int, str] | dict[str, str]  # zone name by community id, or by domain
     if zones == "communities":
         names = _community_zone_names(list(r.get("communities") or []))
         for c in sorted(r.get("communities") or [], key=lambda c: int(c["id"])):
