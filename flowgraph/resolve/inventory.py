@@ -37,6 +37,7 @@ Inventory(3 entries, 3 services, 2 domains)
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -193,8 +194,8 @@ class Inventory:
 
     @classmethod
     def from_describe_network_interfaces(
-        cls, data: dict, *, service_tag: str | list[str] = ("service", "Service", "app", "Name"),
-        domain_tag: str | list[str] = ("domain", "team", "Team", "Domain"), source: str = "<memory>",
+        cls, data: dict, *, service_tag: str | Sequence[str] = ("service", "Service", "app", "Name"),
+        domain_tag: str | Sequence[str] = ("domain", "team", "Team", "Domain"), source: str = "<memory>",
     ) -> Inventory:
         """Build from the JSON that ``aws ec2 describe-network-interfaces`` prints.
 

@@ -146,6 +146,10 @@ class Resolver:
         Keep records whose ``start`` is in ``[since, until)`` (epoch seconds).
     """
 
+    # built lazily (by node_name and _named), when first needed
+    _names: list[str]
+    _name_array: pa.Array
+
     def __init__(
         self, inventory: Inventory | None = None, *, ip_ranges: str | Path | dict | None = None,
         internet: InternetGranularity = "single", since: int | None = None, until: int | None = None,
@@ -217,6 +221,7 @@ class Resolver:
         return hit
 
     def _inventory_node(self, addr_id: int, ip) -> int:
+        assert self._inv is not None  # only called with an inventory
         cands = [(plen, i) for plen, items in self._inv.matches(ip) for i in items]
         if not cands:
             return _NONE
@@ -244,6 +249,7 @@ class Resolver:
         return _TIMED
 
     def _aws_service(self, ip) -> str | None:
+        assert self._aws is not None  # only called with ip-ranges loaded
         for _, names in self._aws.matches(ip):
             named = [n for n in names if n != "AMAZON"]
             return sorted(named)[0] if named else "AMAZON"
@@ -313,15 +319,15 @@ class Resolver:
         'eni-1'
         """
         as_names = bool(names)
-        names = set(batch.schema.names)
+        present = set(batch.schema.names)
         meta = batch.schema.metadata or {}
         absent = meta.get(b"flowgraph.absent")
         if absent:
             # a column the file does not have (e.g. TGW logs have no action) is absent, not null
-            names -= set(absent.decode().split(","))
+            present -= set(absent.decode().split(","))
 
         def col(name):
-            return batch.column(name) if name in names else None
+            return batch.column(name) if name in present else None
 
         n_in = batch.num_rows
         self.records_in += n_in
@@ -349,7 +355,7 @@ class Resolver:
             batch = batch.filter(keep)
             src_raw, dst_raw = src_raw.filter(keep), dst_raw.filter(keep)
             start = start[keep_np]
-            names = set(batch.schema.names)
+            present = set(batch.schema.names)
         n = batch.num_rows
         self.records_used += n
 
