@@ -90,6 +90,8 @@ instance group, else the VM name (null when the entry names none).
 _REPORTERS = {"SRC": "egress", "SRC_GATEWAY": "egress", "DEST": "ingress", "DEST_GATEWAY": "ingress"}
 _INT_TEXT = re.compile(r"^[0-9]{1,19}(?:\.0*)?$")
 _CONNECTION_KEY = re.compile(rb'"connection"\s*:')
+_NULL = np.array(None, dtype=object)
+"""``None`` as a 0-d object array, for ``np.equal``/``np.where`` (what they make of a bare ``None``)."""
 
 
 def _dig(obj, *path):
@@ -329,12 +331,12 @@ def entries_to_records(entries, lines: np.ndarray, cloud: CloudFile) -> pd.DataF
     reason = np.full(n, None, dtype=object)
 
     def mark(bad: np.ndarray, why: str) -> None:
-        reason[bad & np.equal(reason, None)] = why
+        reason[bad & np.equal(reason, _NULL)] = why
 
     missing, wrong = src.structure()
     mark(wrong, "wrong_type")
     mark(missing, "missing_key")
-    out: dict[str, object] = {}
+    out: dict[str, np.ndarray] = {}
     for key, col in (("src_ip", "srcaddr"), ("dest_ip", "dstaddr")):
         raw = get("connection", key)
         out[col] = _strings(raw)
@@ -367,7 +369,7 @@ def entries_to_records(entries, lines: np.ndarray, cloud: CloudFile) -> pd.DataF
     mark(_not_string(reporter_raw) | (~pd.isna(reporter) & ~np.isin(reporter, list(_REPORTERS))), "bad_value")
     disposition = _strings(get("disposition"))
 
-    keep = np.equal(reason, None)
+    keep = np.equal(reason, _NULL)
     for i in np.flatnonzero(~keep).tolist():
         cloud.invalid(str(reason[i]), int(lines[i]), src.text(i))
     if not keep.any():
@@ -384,7 +386,7 @@ def entries_to_records(entries, lines: np.ndarray, cloud: CloudFile) -> pd.DataF
     direction = np.full(n, None, dtype=object)
     direction[src_side] = "egress"
     direction[dst_side] = "ingress"
-    reporting_ip = np.where(src_side, out["srcaddr"], np.where(dst_side, out["dstaddr"], None))
+    reporting_ip = np.where(src_side, out["srcaddr"], np.where(dst_side, out["dstaddr"], _NULL))
     interface = np.full(n, None, dtype=object)
     has_ip = ~pd.isna(reporting_ip)
     interface[has_ip] = np.char.add("gcp:", reporting_ip[has_ip].astype(str)).astype(object)
@@ -423,7 +425,7 @@ def entries_to_records(entries, lines: np.ndarray, cloud: CloudFile) -> pd.DataF
     resource_project = _strings(src.entry_get("resource", "labels", "project_id"))
 
     def reporting(name: str) -> np.ndarray:
-        return np.where(src_side, sides["src"][name], np.where(dst_side, sides["dst"][name], None))
+        return np.where(src_side, sides["src"][name], np.where(dst_side, sides["dst"][name], _NULL))
 
     df["account_id"] = _pick(reporting("project"), resource_project)
     df["instance_id"] = reporting("instance")

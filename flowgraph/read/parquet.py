@@ -198,7 +198,7 @@ def read_parquet(source, summary: ReadSummary, entry: dict, size: int = 0) -> It
         row0 += n
         arrays, names = [], []
         bad = None
-        reasons: dict[int, str] = {}
+        reasons: dict[int, tuple[str, str]] = {}  # row -> (reason, offending value)
         for (src_name, col_name), arr in zip(wanted, batch.columns, strict=True):
             if isinstance(arr, pa.ChunkedArray):  # pragma: no cover - defensive
                 arr = arr.combine_chunks()

@@ -481,7 +481,7 @@ class PrefetchReader(io.RawIOBase):
             except queue.Full:
                 continue
 
-    def _next_chunk(self) -> bytes | None:
+    def _next_chunk(self) -> bytes | SanitizedChunk | None:
         if self._done:
             return None
         if self._thread is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 __all__ = ["ReadSummary", "MAX_EXAMPLES", "EXAMPLE_CHARS"]
 
@@ -263,7 +264,7 @@ class ReadSummary:
             self.last_end = last_end if self.last_end is None else max(self.last_end, last_end)
 
     def _start_file(self, path: str, fmt: str) -> dict:
-        entry = {"file": path, "format": fmt, "layout": None, "fields": None, "lines": 0,
+        entry: dict[str, Any] = {"file": path, "format": fmt, "layout": None, "fields": None, "lines": 0,
                  "records": 0, "nodata": 0, "skipdata": 0, "invalid": 0, "invalid_by_reason": {},
                  "header_lines": 0, "blank_lines": 0, "records_with_extra_tokens": 0,
                  "extra_tokens": 0, "bytes_read": 0, "bytes_decompressed": 0,

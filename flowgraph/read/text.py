@@ -18,6 +18,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pyarrow as pa
@@ -352,13 +353,13 @@ class _TextParser:
         elif kind == "header":
             self.summary._header(self.entry)
         elif kind == "invalid":
-            self._invalid(value, line, raw)
+            self._invalid(cast(str, value), line, raw)  # the reason
         elif kind == "extra":
-            values, n_extra = value
+            values, n_extra = cast(tuple[list, int], value)
             self.summary._extra(self.entry, n_extra)
             self.pending.append((line, values))
         else:
-            self.pending.append((line, value))
+            self.pending.append((line, cast(list, value)))  # a record's values
 
     # -- leading lines -------------------------------------------------------
     def _leading(self) -> bool:
