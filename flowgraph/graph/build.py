@@ -231,7 +231,8 @@ def _assemble(agg, resolver: Resolver, read_summary, stats: WindowStats | None =
         if tables:
             stats.add_totals(min(int(t["first_seen"].min()) for t in tables),
                              max(int(t["last_seen"].max()) for t in tables), resolver.records_used, 0, 0)
-    quality["time_span_seconds"] = (int(stats.last) - int(stats.first)) if stats.first is not None else 0
+    # first and last are set together (WindowStats.add_totals)
+    quality["time_span_seconds"] = (int(stats.last) - int(stats.first)) if stats.first is not None and stats.last is not None else 0
     quality["window"] = stats.window(resolver.records_outside_window)
     quality["unmapped_share"] = stats.unmapped_share
     quality["identity_source"] = _identity_source(resolver)

@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -253,7 +253,7 @@ def _cilium(policy: Mapping, namespace: str) -> list[dict]:
             if ports else []
 
     def cnp(name: str, selector: dict, spec: dict, ann: dict | None = None) -> dict:
-        md = {"name": _dns(name), "namespace": namespace}
+        md: dict[str, Any] = {"name": _dns(name), "namespace": namespace}
         if ann:
             md["annotations"] = ann
         return {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": md,
@@ -329,10 +329,11 @@ def rule_counts(policy: Mapping) -> dict[str, int]:
     counts = {}
     for fmt in FORMATS:
         out = compile_policy(policy, fmt)
-        if fmt == "cloudformation":
-            counts[fmt] = sum(r["Type"] == "AWS::EC2::SecurityGroupIngress" for r in out["Resources"].values())
+        if fmt == "cloudformation":  # the AWS formats compile to one template dict
+            template = cast(dict, out)
+            counts[fmt] = sum(r["Type"] == "AWS::EC2::SecurityGroupIngress" for r in template["Resources"].values())
         elif fmt == "terraform":
-            counts[fmt] = len(out["resource"]["aws_vpc_security_group_ingress_rule"])
+            counts[fmt] = len(cast(dict, out)["resource"]["aws_vpc_security_group_ingress_rule"])
         else:
             counts[fmt] = sum(len(d["spec"].get("ingress", [])) + len(d["spec"].get("egress", [])) for d in out)
     return counts

@@ -49,7 +49,7 @@ def load_report(path: str | Path) -> dict:
         raise InputError(f"{path}: cannot read the report ({exc.strerror or exc})") from None
     except ValueError as exc:
         raise InputError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(data, Mapping) or not isinstance(data.get("services"), list):
+    if not isinstance(data, dict) or not isinstance(data.get("services"), list):  # JSON objects load as dict
         raise InputError(f"{path}: not a flowgraph report.json (no 'services' list)")
     for i, s in enumerate(data["services"]):
         if not isinstance(s, Mapping) or not isinstance(s.get("service"), str):
