@@ -45,6 +45,7 @@ from ..graph.aggregate import Aggregation, _direction_table
 from ..graph.build import WindowStats, _as_inventory, _assemble, to_epoch_seconds
 from ..graph.service_graph import ServiceGraph
 from ..graph.sql import DIRECTION_SQL, EDGES_SQL, REJECTED_SQL, connections_sql
+from ..resolve.addresses import InternetGranularity
 from ..resolve.resolver import _KINDS, Resolver, _load_ip_ranges
 from .tasks import SPARK_DDL, TaskConfig, display_path, file_key, resolve_files
 
@@ -174,7 +175,7 @@ class _Resolution(Resolver):
     by the same code, :func:`flowgraph.graph.build._assemble`).
     """
 
-    def __init__(self, inventory, *, internet: str, since, until, lazy_names, files: list[dict]) -> None:
+    def __init__(self, inventory, *, internet: InternetGranularity, since, until, lazy_names, files: list[dict]) -> None:
         super().__init__(inventory, internet=internet, since=since, until=until)
         for name in lazy_names:
             self._node(name, _lazy_kind(name))

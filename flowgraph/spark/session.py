@@ -206,7 +206,7 @@ def spark_session(master: str = "local[*]", app_name: str = "flowgraph", *, s3: 
     for key, value in settings.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
-    if under_submit and spark.sparkContext.master.startswith("local"):
+    if under_submit and (spark.sparkContext.master or "").startswith("local"):
         for key, value in LOCAL_DEFAULTS.items():  # runtime settings: spark-submit --conf still wins
             if key not in conf and not spark.sparkContext.getConf().contains(key):
                 spark.conf.set(key, value)
