@@ -50,9 +50,18 @@ _LAZY = {
     "analyze": "flowgraph.pipeline", "AnalysisConfig": "flowgraph.pipeline",
 }
 
+# A literal list, so type checkers and IDEs see the API without running the module;
+# tests/test_public_api.py checks it is exactly the eager names plus the keys of _LAZY.
 __all__ = [
     "__version__", "FlowgraphError", "InputError", "InventoryError", "ConfigError", "MissingDependencyError",
-    *_LAZY,
+    "CANONICAL_SCHEMA", "column_name",
+    "assess", "Assessment", "Thresholds",
+    "scan_flows", "read_flows", "summarize_flows", "ReadSummary", "epoch_to_datetime", "parse_object_key",
+    "load_inventory", "Inventory", "Resolver",
+    "build_graph", "graph_from_batches", "ServiceGraph", "aggregate",
+    "detect_communities", "Partition",
+    "build_report", "write_report",
+    "analyze", "AnalysisConfig",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     from ._cli_analyze import add_analyze
 
     add_analyze(subparsers)
-    from .policy._cli import register as register_policy
+    from ._cli_policy import register as register_policy
     register_policy(subparsers)
     return parser
 

@@ -10,11 +10,11 @@ __all__ = ["register"]
 
 
 def _compile(args: argparse.Namespace) -> int:
-    from .compile import FORMATS, compile_text
-    from .model import atomic_write, load_policy
+    from .policy.compile import FORMATS, compile_text
+    from .policy.model import atomic_write, load_policy
 
     if args.to not in FORMATS:  # argparse choices already guard this; kept for direct calls
-        from ..exceptions import ConfigError
+        from .exceptions import ConfigError
         raise ConfigError(f"unknown format {args.to!r}")
     text = compile_text(load_policy(args.policy), args.to, namespace=args.namespace)
     if args.out:
@@ -25,8 +25,8 @@ def _compile(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .model import atomic_write, load_policy
-    from .validate import validate_policy
+    from .policy.model import atomic_write, load_policy
+    from .policy.validate import validate_policy
 
     policy = load_policy(args.policy)
     res = validate_policy(policy, args.sources, args.inventory, since=args.since, until=args.until,
@@ -40,8 +40,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from .diff import diff_markdown, diff_reports, load_report
-    from .model import atomic_write
+    from .policy.diff import diff_markdown, diff_reports, load_report
+    from .policy.model import atomic_write
 
     d = diff_reports(load_report(args.a), load_report(args.b))
     text = json.dumps(d, indent=2, default=str) + "\n" if args.json else diff_markdown(d)
@@ -53,8 +53,8 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from .audit import audit, audit_markdown, load_security_groups
-    from .model import atomic_write
+    from .policy.audit import audit, audit_markdown, load_security_groups
+    from .policy.model import atomic_write
 
     granted = load_security_groups(args.security_groups, args.network_interfaces)
     res = audit(granted, args.sources, args.inventory, unused_days=args.unused_days,
@@ -69,7 +69,7 @@ def _audit(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     """Add ``policy`` (with ``compile``), ``validate``, ``audit`` and ``diff`` to ``subparsers``."""
-    from .compile import FORMATS
+    from .policy.compile import FORMATS
 
     p = subparsers.add_parser("policy", help="compile a flowgraph policy to security groups or network policies")
     sub = p.add_subparsers(dest="policy_command", metavar="ACTION")
