@@ -28,8 +28,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from flowgraph._arrays import GraphArrays
 from flowgraph.assessment import assess
-from flowgraph.communities._graph import GraphArrays
 from flowgraph.communities.detect import run_once
 from flowgraph.graph import ServiceGraph
 

@@ -30,7 +30,7 @@ True
 >>> draw(3, seed=-1)
 Traceback (most recent call last):
 ...
-flowgraph.exceptions.ConfigError: seed must be an integer from 0 to 4294967295 or None, not -1
+flowgraph.exceptions.ConfigError: seed must be an integer between 0 and 4294967295 or None, not -1
 """
 
 from __future__ import annotations
@@ -60,12 +60,12 @@ def check_seed(seed: object) -> None:
     >>> check_seed(True)
     Traceback (most recent call last):
     ...
-    flowgraph.exceptions.ConfigError: seed must be an integer from 0 to 4294967295 or None, not True
+    flowgraph.exceptions.ConfigError: seed must be an integer between 0 and 4294967295 or None, not True
     """
     if seed is None:
         return
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= int(seed) <= SEED_MAX:
-        raise ConfigError(f"seed must be an integer from 0 to {SEED_MAX} or None, not {seed!r}")
+        raise ConfigError(f"seed must be an integer between 0 and {SEED_MAX} or None, not {seed!r}")
 
 
 def resolve_seed(seed: object) -> int:

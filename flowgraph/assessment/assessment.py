@@ -51,10 +51,11 @@ from typing import Any, TypedDict, cast
 import numpy as np
 import pandas as pd
 
+from flowgraph._arrays import GraphArrays, cross_ratio_of
+from flowgraph._parallel import Workers, effective_jobs
+from flowgraph._random import seeded
 from flowgraph._version import __version__
-from flowgraph.communities._graph import GraphArrays, cross_ratio_of
-from flowgraph.communities._parallel import Workers, effective_jobs
-from flowgraph.communities.detect import _check_seed, algorithm_engine, check_algorithm
+from flowgraph.communities.detect import algorithm_engine, check_algorithm
 from flowgraph.communities.partition import Partition
 from flowgraph.communities.stability import (
     StabilityResult,
@@ -428,7 +429,6 @@ def _validate(n_seeds: int, n_null: int, algorithm: str, weight: str, seed: int 
               resolution: float | None, sweep_seeds: int, null_seeds: int | None, secondary_seeds: int,
               secondary_null: int) -> None:
     check_algorithm(algorithm)
-    _check_seed(seed)
     if weight not in WEIGHTS:
         raise ConfigError(f"weight must be one of {', '.join(WEIGHTS)}, not {weight!r}")
     if n_seeds < 1 or sweep_seeds < 1 or (null_seeds is not None and null_seeds < 1) or secondary_seeds < 1:
@@ -439,6 +439,7 @@ def _validate(n_seeds: int, n_null: int, algorithm: str, weight: str, seed: int 
         raise ConfigError(f"resolution must be positive, not {resolution!r}")
 
 
+@seeded()
 def assess(
     graph: ServiceGraph,
     *,

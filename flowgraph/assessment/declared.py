@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 
-from flowgraph.communities._graph import GraphArrays, labels_from
+from flowgraph._arrays import GraphArrays, labels_from
 
 __all__ = ["DeclaredComparison", "compare_declared", "dominant_domains"]
 

@@ -30,7 +30,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from flowgraph.communities._graph import GraphArrays, cross_ratio_of, labels_from, modularity_of
+from flowgraph._arrays import GraphArrays, cross_ratio_of, labels_from, modularity_of
 
 __all__ = [
     "ROLES",

@@ -34,10 +34,11 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from flowgraph.communities._graph import GraphArrays, cross_ratio_of
-from flowgraph.communities._parallel import Workers, parallel_map
-from flowgraph.communities.detect import _check_seed, check_algorithm, run_once
-from flowgraph.communities.stability import _best_index, run_many, seeds_from
+from flowgraph._arrays import GraphArrays, best_index, cross_ratio_of
+from flowgraph._parallel import Workers, parallel_map
+from flowgraph._random import seeded
+from flowgraph.communities.detect import check_algorithm, run_once
+from flowgraph.communities.stability import run_many, seeds_from
 from flowgraph.exceptions import ConfigError
 
 __all__ = [
@@ -160,6 +161,7 @@ def rewire_edge_arrays(
     return u, v, RewireStats(done, target, rounds, proposals)
 
 
+@seeded()
 def degree_preserving_rewire(G: nx.Graph, *, swaps_per_edge: float = 10.0, seed: int = 0,
                              weight: str | None = "weight") -> nx.Graph:
     """A rewired copy of ``G`` with every node's degree unchanged.
@@ -284,7 +286,7 @@ def _null_task(arrays: GraphArrays, item: tuple[int, str, float, list, float, in
                                   seed=null_seed(base_seed, i))
     g = arrays.with_edges(u, v)
     runs = [run_once(g, algorithm, resolution, s) for s in seeds]
-    best = runs[_best_index([r.modularity for r in runs])]
+    best = runs[best_index([r.modularity for r in runs])]
     return best.modularity, cross_ratio_of(g, best.labels), st.swaps
 
 
@@ -299,7 +301,7 @@ def null_on_arrays(arrays: GraphArrays, *, n_null: int, algorithm: str, resoluti
         raise ConfigError(f"the null model needs at least one seed per graph, not {n_seeds}")
     seeds = seeds_from(seed, n_seeds)
     obs = run_many(arrays, algorithm, [(resolution, s) for s in seeds], cache=cache)
-    best = obs[_best_index([r.modularity for r in obs])]
+    best = obs[best_index([r.modularity for r in obs])]
     result = NullModelResult(n_null=n_null, n_seeds=n_seeds, algorithm=algorithm,
                              resolution=float(resolution), swaps_per_edge=swaps_per_edge,
                              observed_modularity=best.modularity,
@@ -318,6 +320,7 @@ def null_on_arrays(arrays: GraphArrays, *, n_null: int, algorithm: str, resoluti
     return result
 
 
+@seeded()
 def null_model_test(
     G: nx.Graph,
     *,
@@ -362,7 +365,6 @@ def null_model_test(
     (True, 0.0909...)
     """
     check_algorithm(algorithm)
-    _check_seed(seed)
     arrays = GraphArrays.from_networkx(G, weight)
     return null_on_arrays(arrays, n_null=n_null, algorithm=algorithm, resolution=resolution,
                           seed=seed, n_seeds=n_seeds, swaps_per_edge=swaps_per_edge,

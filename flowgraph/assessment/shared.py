@@ -60,7 +60,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
-from flowgraph.communities._graph import GraphArrays
+from flowgraph._arrays import GraphArrays
 
 from .verdict import Thresholds
 

@@ -49,10 +49,11 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from flowgraph.communities._graph import GraphArrays, modularity_of
-from flowgraph.communities._parallel import parallel_map
-from flowgraph.communities.detect import _check_seed, check_algorithm, run_once
-from flowgraph.communities.stability import _best_index, run_many, seeds_from
+from flowgraph._arrays import GraphArrays, best_index, modularity_of
+from flowgraph._parallel import parallel_map
+from flowgraph._random import check_seed
+from flowgraph.communities.detect import check_algorithm, run_once
+from flowgraph.communities.stability import run_many, seeds_from
 
 from .nullmodel import null_seed, rewire_edge_arrays
 from .verdict import Thresholds, band_of
@@ -251,7 +252,7 @@ def _grid_runs(arrays: GraphArrays, algorithm: str, grid: list[float], seeds: li
     out = {}
     for i, r in enumerate(grid):
         rr = runs[i * len(seeds):(i + 1) * len(seeds)]
-        out[r] = rr[_best_index([x.modularity for x in rr])]
+        out[r] = rr[best_index([x.modularity for x in rr])]
     return out
 
 
@@ -438,7 +439,7 @@ def tradeoff_curve(G: nx.Graph, *, n_shared: int = 0, algorithm: str = "leiden",
     (30, 0.091, 0.97)
     """
     check_algorithm(algorithm)
-    _check_seed(seed)
+    check_seed(seed)
     t = thresholds or Thresholds()
     arrays = GraphArrays.from_networkx(G, None)
     curve = tradeoff_on_arrays(arrays, n_shared=n_shared, algorithm=algorithm, seed=seed, n_seeds=n_seeds,

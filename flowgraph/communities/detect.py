@@ -53,7 +53,8 @@ import numpy as np
 from flowgraph._optional import import_optional
 from flowgraph.exceptions import ConfigError
 
-from ._graph import GraphArrays, merge_edgeless, modularity_of, split_and_canonicalize
+from .._arrays import GraphArrays, merge_edgeless, modularity_of, split_and_canonicalize
+from .._random import seeded
 from .partition import Partition
 
 __all__ = ["ALGORITHMS", "detect_communities", "algorithm_engine"]
@@ -93,11 +94,6 @@ def algorithm_engine(algorithm: str) -> str:
 def check_algorithm(algorithm: str) -> None:
     if algorithm not in ALGORITHMS:
         raise ConfigError(f"unknown community algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
-
-
-def _check_seed(seed: int | None) -> None:
-    if seed is not None and (not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0):
-        raise ConfigError(f"seed must be a non-negative integer or None, not {seed!r}")
 
 
 @contextmanager
@@ -224,6 +220,7 @@ def to_partition(arrays: GraphArrays, run: Run, algorithm: str, weight: str | No
     )
 
 
+@seeded()
 def detect_communities(
     G: nx.Graph,
     *,
@@ -264,7 +261,6 @@ def detect_communities(
     (0.4524, 'louvain', 0, 1.0)
     """
     check_algorithm(algorithm)
-    _check_seed(seed)
     if not resolution > 0:
         raise ConfigError(f"resolution must be positive, not {resolution!r}")
     arrays = GraphArrays.from_networkx(G, weight)

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ._graph import node_sort_key
+from .._arrays import node_sort_key
 
 __all__ = ["Partition"]
 

@@ -28,9 +28,10 @@ from sklearn.metrics import adjusted_mutual_info_score
 
 from flowgraph.exceptions import ConfigError
 
-from ._graph import GraphArrays, cross_ratio_of
-from ._parallel import Workers, effective_jobs, parallel_map
-from .detect import Run, _check_seed, check_algorithm, run_once, to_partition
+from .._arrays import GraphArrays, best_index, cross_ratio_of
+from .._parallel import Workers, effective_jobs, parallel_map
+from .._random import seeded
+from .detect import Run, check_algorithm, run_once, to_partition
 from .partition import Partition
 
 __all__ = [
@@ -162,13 +163,6 @@ def run_many(arrays: GraphArrays, algorithm: str, tasks: Sequence[tuple[float, i
     return [cache[k] for k in keys]
 
 
-def _best_index(mods: Sequence[float]) -> int:
-    arr = np.asarray(mods, dtype=float)
-    if np.all(np.isnan(arr)):
-        return 0
-    return int(np.nanargmax(arr))
-
-
 @dataclass
 class StabilityResult:
     """Runs of one algorithm at one resolution over several seeds.
@@ -225,7 +219,7 @@ def stability_on_arrays(arrays: GraphArrays, *, n_seeds: int, algorithm: str, re
     runs = run_many(arrays, algorithm, [(resolution, s) for s in seeds], n_jobs=n_jobs,
                     progress=progress, step=step, cache=cache)
     mods = [r.modularity for r in runs]
-    best = _best_index(mods)
+    best = best_index(mods)
     ari, ami_v = pairwise_similarity([r.labels for r in runs], ami=ami, n_jobs=n_jobs,
                                      ami_reference=best if ami_against_best else None)
     part = to_partition(arrays, runs[best], algorithm, weight,
@@ -236,6 +230,7 @@ def stability_on_arrays(arrays: GraphArrays, *, n_seeds: int, algorithm: str, re
         ari=ari, ami=ami_v, best_index=best, best=part, labels=[r.labels for r in runs])
 
 
+@seeded()
 def seed_stability(
     G: nx.Graph,
     *,
@@ -278,7 +273,6 @@ def seed_stability(
     (1.0, 4)
     """
     check_algorithm(algorithm)
-    _check_seed(seed)
     arrays = GraphArrays.from_networkx(G, weight)
     return stability_on_arrays(arrays, n_seeds=n_seeds, algorithm=algorithm,
                                resolution=resolution, seed=seed, weight=weight, n_jobs=n_jobs,
@@ -387,7 +381,7 @@ def sweep_on_arrays(arrays: GraphArrays, *, resolutions: Iterable[float], n_seed
     points = []
     for i, r in enumerate(grid):
         rr = runs[i * n_seeds:(i + 1) * n_seeds]
-        best = rr[_best_index([x.modularity for x in rr])]
+        best = rr[best_index([x.modularity for x in rr])]
         ari, ami = pairwise_similarity([x.labels for x in rr], ami=False)
         points.append(SweepPoint(
             resolution=r, communities=best.n_communities,
@@ -399,6 +393,7 @@ def sweep_on_arrays(arrays: GraphArrays, *, resolutions: Iterable[float], n_seed
     return SweepResult(points, chosen, why, algorithm, n_seeds)
 
 
+@seeded()
 def resolution_sweep(
     G: nx.Graph,
     *,
@@ -443,7 +438,6 @@ def resolution_sweep(
     ([3, 4, 4], 1.0)
     """
     check_algorithm(algorithm)
-    _check_seed(seed)
     if n_seeds < 1:
         raise ConfigError(f"n_seeds must be at least 1, not {n_seeds}")
     arrays = GraphArrays.from_networkx(G, weight)

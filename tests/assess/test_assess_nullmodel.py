@@ -8,13 +8,13 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from flowgraph._arrays import GraphArrays
 from flowgraph.assessment import (
     NullModelResult,
     degree_preserving_rewire,
     null_model_test,
     rewire_edge_arrays,
 )
-from flowgraph.communities._graph import GraphArrays
 
 
 def _arrays(G: nx.Graph) -> GraphArrays:

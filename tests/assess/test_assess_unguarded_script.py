@@ -9,7 +9,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from flowgraph.communities._parallel import AUTO_PARALLEL_EDGES, effective_jobs
+from flowgraph._parallel import AUTO_PARALLEL_EDGES, effective_jobs
 
 SCRIPT = textwrap.dedent("""
     import json

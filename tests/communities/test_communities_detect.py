@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import homogeneity_score
 
+from flowgraph._arrays import GraphArrays, modularity_of, split_and_canonicalize
 from flowgraph.communities import ALGORITHMS, Partition, algorithm_engine, detect_communities
-from flowgraph.communities._graph import GraphArrays, modularity_of, split_and_canonicalize
 from flowgraph.exceptions import ConfigError, MissingDependencyError
 
 

@@ -278,3 +278,15 @@ def merge_edgeless(arrays: GraphArrays, labels: np.ndarray) -> tuple[np.ndarray,
     moved = int(lone.sum())
     out, _ = split_and_canonicalize(arrays, new)
     return out, moved
+
+
+def best_index(modularities: Sequence[float]) -> int:
+    """Index of the run with the highest modularity (the first one on ties; 0 if all are NaN).
+
+    >>> best_index([0.2, float("nan"), 0.5, 0.5])
+    2
+    """
+    arr = np.asarray(modularities, dtype=float)
+    if np.all(np.isnan(arr)):
+        return 0
+    return int(np.nanargmax(arr))
