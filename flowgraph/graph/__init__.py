@@ -2,9 +2,16 @@
 
 from .aggregate import Aggregation, aggregate
 from .build import build_graph, graph_from_batches
-from .service_graph import EDGE_COLUMNS, NODE_COLUMNS, NODE_KINDS, WEIGHTS, ServiceGraph
+from .service_graph import (
+    EDGE_COLUMNS,
+    NODE_COLUMNS,
+    NODE_KINDS,
+    SAMPLE_COLUMNS,
+    WEIGHTS,
+    ServiceGraph,
+)
 
 __all__ = [
     "ServiceGraph", "build_graph", "graph_from_batches", "aggregate", "Aggregation",
-    "EDGE_COLUMNS", "NODE_COLUMNS", "NODE_KINDS", "WEIGHTS",
+    "EDGE_COLUMNS", "NODE_COLUMNS", "NODE_KINDS", "SAMPLE_COLUMNS", "WEIGHTS",
 ]

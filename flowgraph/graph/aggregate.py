@@ -13,10 +13,13 @@ Examples
 ...     "src_node": [0, 1, 0, 1], "dst_node": [1, 0, 1, 0], "src_addr": [0, 1, 0, 1], "dst_addr": [1, 0, 1, 0],
 ...     "sport": [40000, 443, 40000, 443], "dport": [443, 40000, 443, 40000], "proto": [6] * 4,
 ...     "packets": [5, 4, 5, 4], "bytes": [500, 4000, 500, 4000], "t_start": [0, 0, 2, 2], "t_end": [50, 50, 52, 52],
-...     "accept": [True] * 4, "flags": [3, 19, 3, 19], "eni": [0, 0, 1, 1]}
+...     "accept": [True] * 4, "flags": [3, 19, 3, 19], "eni": [0, 0, 1, 1],
+...     "file": [0, 0, 1, 1], "line": [2, 3, 2, 3], "seq": [0, 1, 0, 1]}
 >>> agg = aggregate([pa.record_batch(rows, schema=RESOLVED_SCHEMA)])
 >>> agg.edges[["client", "server", "server_port", "connections", "bytes", "by_flags"]].to_dict("records")
 [{'client': 0, 'server': 1, 'server_port': 443, 'connections': 1, 'bytes': 4500, 'by_flags': 1}]
+>>> agg.samples[["sample", "start", "src_addr", "src_port", "dst_port", "bytes", "interface", "file", "line"]].to_dict("records")
+[{'sample': 1, 'start': 0, 'src_addr': 0, 'src_port': 40000, 'dst_port': 443, 'bytes': 500, 'interface': 0, 'file': 0, 'line': 2}]
 """
 
 from __future__ import annotations
@@ -31,11 +34,20 @@ import pandas as pd
 import pyarrow as pa
 
 from ..resolve.resolver import RESOLVED_SCHEMA
-from .sql import DIRECTION_SQL, EDGES_SQL, REJECTED_SQL, connections_sql
+from .sql import (
+    DIRECTION_SQL,
+    EDGES_SQL,
+    REJECTED_SQL,
+    SAMPLE_SQL_COLUMNS,
+    connections_sql,
+    samples_sql,
+)
 
-__all__ = ["aggregate", "Aggregation", "DIRECTION_METHODS"]
+__all__ = ["aggregate", "Aggregation", "DIRECTION_METHODS", "SAMPLES_PER_EDGE"]
 
 DIRECTION_METHODS = ("tcp_flags", "listening_port", "port", "unresolved")
+SAMPLES_PER_EDGE = 3
+"""Sample records kept per edge (the first connections' first records)."""
 
 
 @dataclass
@@ -45,6 +57,9 @@ class Aggregation:
     edges: pd.DataFrame
     rejected: pd.DataFrame
     direction: dict = field(default_factory=dict)
+    samples: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SAMPLE_SQL_COLUMNS))
+    """Up to ``samples_per_edge`` records per edge (:func:`~flowgraph.graph.sql.samples_sql`), engine-coded
+    addresses, interfaces and files."""
 
     @property
     def unresolved_direction_share(self) -> float:
@@ -87,6 +102,7 @@ def _load(con: duckdb.DuckDBPyConnection, batches: Iterable[pa.RecordBatch], chu
 def aggregate(
     batches: Iterable[pa.RecordBatch], *, session_gap: int = 60, memory_limit: str = "1GB",
     threads: int | None = None, temp_directory: str | None = None, chunk_rows: int = 1_000_000,
+    samples_per_edge: int = SAMPLES_PER_EDGE,
 ) -> Aggregation:
     """Aggregate resolved record batches into the edge table with DuckDB.
 
@@ -102,6 +118,8 @@ def aggregate(
         Resolved records buffered in Python before each insert into DuckDB; bounds the
         Python-side memory.  (Letting DuckDB pull from a Python generator directly was
         3x slower: every pull re-enters the interpreter from DuckDB's worker threads.)
+    samples_per_edge : int
+        Sample records kept per edge (``Aggregation.samples``).
     """
     con = duckdb.connect(":memory:")
     tmp = temp_directory or os.path.join(tempfile.gettempdir(), "flowgraph-duckdb")
@@ -118,12 +136,14 @@ def aggregate(
         _load(con, batches, chunk_rows)
         con.execute(f"CREATE TEMP TABLE connections AS {connections_sql(session_gap)}")
         edges = con.sql(EDGES_SQL + " ORDER BY client, server, server_port, protocol").to_arrow_table().to_pandas()
+        samples = con.sql(samples_sql(samples_per_edge) + " ORDER BY client, server, server_port, protocol, sample"
+                          ).to_arrow_table().to_pandas()
         rejected = con.sql(REJECTED_SQL + " ORDER BY source, destination, port, protocol").to_arrow_table().to_pandas()
         direction = _direction_table(con.sql(DIRECTION_SQL).to_arrow_table().to_pandas())
     finally:
         con.close()
-    for df in (edges, rejected):
+    for df in (edges, rejected, samples):
         for c in df.columns:
             if pd.api.types.is_numeric_dtype(df[c]):
                 df[c] = df[c].astype("int64")
-    return Aggregation(edges=edges, rejected=rejected, direction=direction)
+    return Aggregation(edges=edges, rejected=rejected, direction=direction, samples=samples)

@@ -35,7 +35,7 @@ from ..resolve.resolver import RESOLVER_INPUT_COLUMNS
 from .aggregate import aggregate
 from .service_graph import ServiceGraph
 
-__all__ = ["build_graph", "graph_from_batches", "to_epoch_seconds", "WindowStats"]
+__all__ = ["build_graph", "graph_from_batches", "name_samples", "to_epoch_seconds", "WindowStats"]
 
 
 class WindowStats:
@@ -157,7 +157,38 @@ def graph_from_batches(
             yield out
 
     agg = aggregate(resolved(), session_gap=session_gap, memory_limit=memory_limit)
+    agg.samples = name_samples(agg.samples, addresses=list(resolver._addr_ids), interfaces=list(resolver._eni_ids),
+                               files=list(resolver._file_ids))
     return _assemble(agg, resolver, read_summary, stats)
+
+
+def _lookup(codes: pd.Series, names: list | None) -> np.ndarray:
+    """``names[code]`` per row (``None`` for negative codes); ``names=None`` keeps values that are names."""
+    if names is None:
+        return codes.astype(object).where(codes.notna(), None).to_numpy(dtype=object)
+    table = np.array([*names, None], dtype=object)
+    idx = codes.to_numpy(dtype=np.int64)
+    return table[np.where(idx < 0, len(names), idx)]
+
+
+def name_samples(samples: pd.DataFrame, *, addresses: list | None, interfaces: list | None,
+                 files: list) -> pd.DataFrame:
+    """Replace an engine's codes in ``Aggregation.samples`` by addresses, interface ids and file names.
+
+    ``addresses``/``interfaces``: names by id (the local engine) or ``None``
+    where the SQL already carried strings (Spark); ``files``: names by file id.
+    Nodes (``client``, ``server``) are named by :func:`_assemble` with the edges.
+
+    >>> s = pd.DataFrame({"src_addr": [1], "dst_addr": [0], "interface": [-1], "file": [0], "line": [7]})
+    >>> name_samples(s, addresses=["10.0.0.2", "10.0.0.1"], interfaces=["eni-1"], files=["a.log"]).to_dict("records")
+    [{'src_addr': '10.0.0.1', 'dst_addr': '10.0.0.2', 'interface': None, 'file': 'a.log', 'line': 7}]
+    """
+    out = samples.copy()
+    if not len(out):
+        return out
+    for col, names in (("src_addr", addresses), ("dst_addr", addresses), ("interface", interfaces), ("file", files)):
+        out[col] = _lookup(out[col], names)
+    return out
 
 
 INT64_MAX = 2**63 - 1
@@ -218,6 +249,10 @@ def _assemble(agg, resolver: Resolver, read_summary, stats: WindowStats | None =
     if len(rejected):
         rejected["source"] = [names[i] for i in rejected["source"]]
         rejected["destination"] = [names[i] for i in rejected["destination"]]
+    samples = agg.samples.copy()
+    if len(samples):
+        samples["client"] = [names[i] for i in samples["client"]]
+        samples["server"] = [names[i] for i in samples["server"]]
     quality = resolver.quality()
     quality["direction_methods"] = agg.direction
     quality["unresolved_direction_share"] = round(agg.unresolved_direction_share, 6)
@@ -236,7 +271,7 @@ def _assemble(agg, resolver: Resolver, read_summary, stats: WindowStats | None =
     quality["window"] = stats.window(resolver.records_outside_window)
     quality["unmapped_share"] = stats.unmapped_share
     quality["identity_source"] = _identity_source(resolver)
-    return ServiceGraph(edges, nodes, rejected=rejected, quality=quality)
+    return ServiceGraph(edges, nodes, rejected=rejected, quality=quality, samples=samples)
 
 
 def build_graph(

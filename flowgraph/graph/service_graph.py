@@ -56,6 +56,7 @@ __all__ = [
     "EDGE_COLUMNS",
     "NODE_COLUMNS",
     "NODE_KINDS",
+    "SAMPLE_COLUMNS",
     "WEIGHTS",
     "Weight",
     "node_kind",
@@ -77,6 +78,23 @@ EDGE_COLUMNS: dict[str, str] = {
 """Required edge-table columns and their pandas dtypes.  Extra columns
 (for example the direction-method counts ``by_flags``, ``by_port``,
 ``unresolved``) are kept."""
+
+SAMPLE_COLUMNS: dict[str, str] = {
+    "client": "string", "server": "string", "server_port": "Int64", "protocol": "Int64",  # the edge
+    "sample": "Int64",       # 1 = the edge's earliest connection, 2 = the next, ...
+    "start": "Int64",        # the record's start (epoch seconds)
+    "src_addr": "string",    # source address as logged (pkt-srcaddr when present)
+    "src_port": "Int64",
+    "dst_addr": "string",    # destination address as logged (pkt-dstaddr when present)
+    "dst_port": "Int64",
+    "packets": "Int64",      # the record's own counters (one direction, one interface)
+    "bytes": "Int64",
+    "interface": "string",   # interface-id of the capturing interface (NA if not logged)
+    "file": "string",        # file the record was read from (path or URI, as the reader names it)
+    "line": "Int64",         # 1-based line in the decompressed file (Parquet: row); 0 if unknown
+}
+"""Columns of :attr:`ServiceGraph.samples`: the first record of each edge's earliest
+connections, the evidence behind the aggregated row (see :mod:`flowgraph.graph.sql`)."""
 
 NODE_COLUMNS: dict[str, str] = {
     "kind": "string",       # one of NODE_KINDS
@@ -121,6 +139,10 @@ class ServiceGraph:
     quality : dict, optional
         Data-quality figures from reading and resolution (read summary,
         unmapped traffic by class, unresolved direction share).
+    samples : pandas.DataFrame, optional
+        Sample records per edge (:data:`SAMPLE_COLUMNS`), kept apart from
+        ``edges`` so the edge table and its exports do not change; empty when
+        the graph was not built from flow logs (e.g. read back from GraphML).
     """
 
     def __init__(
@@ -130,6 +152,7 @@ class ServiceGraph:
         *,
         rejected: pd.DataFrame | None = None,
         quality: dict | None = None,
+        samples: pd.DataFrame | None = None,
     ) -> None:
         missing = [c for c in EDGE_COLUMNS if c not in edges.columns]
         if missing:
@@ -155,6 +178,12 @@ class ServiceGraph:
         self.nodes: pd.DataFrame = nodes
         self.rejected = rejected
         self.quality: dict = dict(quality or {})
+        if samples is None:
+            samples = pd.DataFrame({c: pd.Series(dtype=t) for c, t in SAMPLE_COLUMNS.items()})
+        missing = [c for c in SAMPLE_COLUMNS if c not in samples.columns]
+        if missing:
+            raise ValueError(f"sample table lacks columns: {', '.join(missing)}")
+        self.samples: pd.DataFrame = samples[list(SAMPLE_COLUMNS)].astype(SAMPLE_COLUMNS).reset_index(drop=True)
 
     # -- views ---------------------------------------------------------------------------
     @property
@@ -226,7 +255,8 @@ class ServiceGraph:
         gone = set(services)
         e = self.edges[~self.edges["client"].isin(gone) & ~self.edges["server"].isin(gone)]
         n = self.nodes[~self.nodes.index.isin(gone)]
-        return ServiceGraph(e, n, rejected=self.rejected, quality=self.quality)
+        s = self.samples[~self.samples["client"].isin(gone) & ~self.samples["server"].isin(gone)]
+        return ServiceGraph(e, n, rejected=self.rejected, quality=self.quality, samples=s)
 
     # -- export --------------------------------------------------------------------------
     def _multidigraph(self) -> nx.MultiDiGraph:

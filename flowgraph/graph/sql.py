@@ -9,7 +9,8 @@ no quoted identifiers, no engine-specific functions); the equivalence tests in
 
 Input: a table ``resolved`` with the columns of
 :data:`flowgraph.resolve.RESOLVED_SCHEMA` (integer-coded nodes, addresses,
-ports, counters, epoch-second times, ``accept`` and ``flags``).
+ports, counters, epoch-second times, ``accept``, ``flags``, ``eni`` and the
+provenance ``file``, ``line``, ``seq``).
 
 What one connection is
 ----------------------
@@ -36,6 +37,20 @@ Who is the client
    the higher port, then the node that sorts first), and the connection is
    counted in the unresolved share.
 
+Sample records
+--------------
+Each connection also keeps its *first record* as logged (the evidence a
+reviewer can look up): among the records that open the connection (they all
+start in its first second), the one first in reading order — the smallest
+``file * FILE_STRIDE + seq`` (file id in reading order, position of the record
+in its file).  It is picked inside the same aggregation with ``MIN_BY`` (no
+extra pass over the records) and carried as the ``s_*`` columns of
+``connections``; :func:`samples_sql` then keeps the first few connections of
+every edge (by start, then record key) with ``ROW_NUMBER``.  ``MIN_BY`` skips
+rows whose *value* is null on DuckDB but not on Spark, so every ``MIN_BY``
+argument is non-null on the local engine (ids and numbers; null interfaces
+are ``-1`` there), and Spark's null interface is then the row's own.
+
 Engine independence
 -------------------
 The result must not depend on how an engine codes nodes and addresses (the
@@ -53,9 +68,12 @@ Spark engine gives the nodes the very ids the local engine gives them (see
 
 from __future__ import annotations
 
-__all__ = ["connections_sql", "EDGES_SQL", "DIRECTION_SQL", "REJECTED_SQL", "EPHEMERAL_MIN"]
+__all__ = ["connections_sql", "samples_sql", "EDGES_SQL", "DIRECTION_SQL", "REJECTED_SQL", "EPHEMERAL_MIN",
+           "FILE_STRIDE", "SAMPLE_SQL_COLUMNS"]
 
 EPHEMERAL_MIN = 32768
+FILE_STRIDE = 1 << 36
+"""Record key ``file * FILE_STRIDE + seq``: unique while a file holds fewer than 2^36 records."""
 
 _KEY = "a_addr, a_port, b_addr, b_port, proto"
 
@@ -78,7 +96,7 @@ k2 AS (
          CASE WHEN fwd THEN dport ELSE sport END AS b_port,
          CASE WHEN fwd THEN src_node ELSE dst_node END AS a_node,
          CASE WHEN fwd THEN dst_node ELSE src_node END AS b_node,
-         proto, fwd, packets, bytes, t_start, t_end, accept, flags, eni
+         proto, fwd, packets, bytes, t_start, t_end, accept, flags, eni, file, line, seq
   FROM keyed
 ),
 prev AS (
@@ -86,24 +104,37 @@ prev AS (
                              RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
   FROM k2
 ),
-sess AS (
-  SELECT *, SUM(CASE WHEN prev_end IS NULL OR t_start > prev_end + {gap} THEN 1 ELSE 0 END)
-            OVER (PARTITION BY {_KEY} ORDER BY t_start
-                  RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS conn_seq
+opening AS (
+  SELECT *, CASE WHEN prev_end IS NULL OR t_start > prev_end + {gap} THEN 1 ELSE 0 END AS opens
   FROM prev
+),
+sess AS (
+  SELECT *, SUM(opens) OVER (PARTITION BY {_KEY} ORDER BY t_start
+                             RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS conn_seq,
+         CASE WHEN opens = 1 THEN CAST(file AS BIGINT) * {FILE_STRIDE} + seq ELSE NULL END AS first_rec
+  FROM opening
 ),
 per_eni AS (
   SELECT {_KEY}, conn_seq, eni, fwd,
          CAST(SUM(packets) AS BIGINT) AS packets, CAST(SUM(bytes) AS BIGINT) AS bytes, BIT_OR(flags) AS flags,
          MIN(t_start) AS t_start, MAX(t_end) AS t_end,
          MAX(CASE WHEN accept THEN 1 ELSE 0 END) AS accepted,
-         MIN(a_node) AS a_node, MIN(b_node) AS b_node
+         MIN(a_node) AS a_node, MIN(b_node) AS b_node,
+         MIN(first_rec) AS s_rec, MIN_BY(packets, first_rec) AS s_packets, MIN_BY(bytes, first_rec) AS s_bytes,
+         MIN_BY(file, first_rec) AS s_file, MIN_BY(line, first_rec) AS s_line
   FROM sess
   GROUP BY {_KEY}, conn_seq, eni, fwd
 ),
 conn AS (
   SELECT {_KEY}, conn_seq,
          MIN(a_node) AS a_node, MIN(b_node) AS b_node,
+         MIN(s_rec) AS s_rec,
+         MIN_BY(CASE WHEN fwd THEN a_addr ELSE b_addr END, s_rec) AS s_src_addr,
+         MIN_BY(CASE WHEN fwd THEN a_port ELSE b_port END, s_rec) AS s_src_port,
+         MIN_BY(CASE WHEN fwd THEN b_addr ELSE a_addr END, s_rec) AS s_dst_addr,
+         MIN_BY(CASE WHEN fwd THEN b_port ELSE a_port END, s_rec) AS s_dst_port,
+         MIN_BY(s_packets, s_rec) AS s_packets, MIN_BY(s_bytes, s_rec) AS s_bytes,
+         MIN_BY(eni, s_rec) AS s_eni, MIN_BY(s_file, s_rec) AS s_file, MIN_BY(s_line, s_rec) AS s_line,
          MAX(CASE WHEN fwd THEN packets ELSE 0 END) + MAX(CASE WHEN fwd THEN 0 ELSE packets END) AS packets,
          MAX(CASE WHEN fwd THEN bytes ELSE 0 END) + MAX(CASE WHEN fwd THEN 0 ELSE bytes END) AS bytes,
          BIT_OR(CASE WHEN fwd THEN flags ELSE 0 END) AS flags_ab,
@@ -164,8 +195,40 @@ decided AS (
 SELECT CASE WHEN client_side = 'a' THEN a_node ELSE b_node END AS client,
        CASE WHEN client_side = 'a' THEN b_node ELSE a_node END AS server,
        CASE WHEN client_side = 'a' THEN b_port ELSE a_port END AS server_port,
-       proto AS protocol, packets, bytes, t_start, t_end, accepted, method
+       proto AS protocol, packets, bytes, t_start, t_end, accepted, method,
+       s_rec, s_src_addr, s_src_port, s_dst_addr, s_dst_port, s_packets, s_bytes, s_eni, s_file, s_line
 FROM decided
+"""
+
+
+SAMPLE_SQL_COLUMNS = ["client", "server", "server_port", "protocol", "sample", "start", "src_addr", "src_port",
+                  "dst_addr", "dst_port", "packets", "bytes", "interface", "file", "line"]
+"""Columns of :func:`samples_sql` (and of ``ServiceGraph.samples``)."""
+
+
+def samples_sql(per_edge: int = 3) -> str:
+    """SQL for the first ``per_edge`` sample records of every edge, from ``connections``.
+
+    One row per sample: the edge key, ``sample`` (1 = earliest), and the
+    connection's first record as logged — start (epoch seconds), source and
+    destination address and port, packets, bytes, interface, file and line.
+    Connections are taken by start time, ties by the record's position in the
+    reading order (file, then record), so the choice is the same on every engine.
+    """
+    per_edge = int(per_edge)
+    if per_edge < 1:
+        raise ValueError("per_edge must be >= 1")
+    return f"""
+SELECT client, server, server_port, protocol, sample, t_start AS start,
+       s_src_addr AS src_addr, s_src_port AS src_port, s_dst_addr AS dst_addr, s_dst_port AS dst_port,
+       s_packets AS packets, s_bytes AS bytes, s_eni AS interface, s_file AS file, s_line AS line
+FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY client, server, server_port, protocol
+                               ORDER BY t_start, s_rec) AS sample
+  FROM connections
+  WHERE accepted = 1
+) AS ranked
+WHERE sample <= {per_edge}
 """
 
 

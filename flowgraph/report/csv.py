@@ -41,6 +41,7 @@ __all__ = [
     "communities_rows",
     "services_rows",
     "flow_rows",
+    "with_first_sample",
 ]
 
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -51,8 +52,14 @@ EXCEPTION_COLUMNS = (
     "server_port", "protocol", "connections", "bytes", "first_seen", "last_seen",
     # evidence and context beyond the contract columns
     "protocol_name", "packets", "days_seen", "hours_seen", "source_domain", "destination_domain",
+    # the flow's first sample record: its earliest connection's first record as logged
+    *(f"sample_{c}" for c in ("start", "src_addr", "src_port", "dst_addr", "dst_port", "bytes", "interface",
+                              "file", "line")),
 )
-"""Columns of exceptions.csv: the contract columns first, then extra evidence."""
+"""Columns of exceptions.csv: the contract columns first, then extra evidence, then the
+flow's first sample record (``ServiceGraph.samples`` with ``sample == 1``; empty without one)."""
+
+SAMPLE_FIELDS = ("start", "src_addr", "src_port", "dst_addr", "dst_port", "bytes", "interface", "file", "line")
 
 FLOW_COLUMNS = (
     "source_service", "source_class", "source_community", "destination_service",
@@ -139,6 +146,47 @@ def communities_rows(report: Mapping) -> list[dict]:
 def services_rows(report: Mapping) -> list[dict]:
     """services.csv rows: one per service with its community, role and metrics."""
     return [{k: s.get(k) for k in SERVICE_COLUMNS} for s in report.get("services") or []]
+
+
+def with_first_sample(flows: pd.DataFrame, samples: pd.DataFrame | None) -> pd.DataFrame:
+    """Flows with ``sample_*`` columns: the first sample record of each (client, server, port, protocol).
+
+    One row per flow still (a left join on the edge key); ``sample_start`` is
+    ISO UTC; flows without a sample get ``None``.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"source_service": ["a"], "destination_service": ["b"], "server_port": [443],
+    ...                   "protocol": [6]})
+    >>> s = pd.DataFrame({"client": ["a", "a"], "server": ["b", "b"], "server_port": [443, 443], "protocol": [6, 6],
+    ...     "sample": [2, 1], "start": [60, 0], "src_addr": ["10.0.0.1"] * 2, "src_port": [40001, 40000],
+    ...     "dst_addr": ["10.0.0.2"] * 2, "dst_port": [443, 443], "bytes": [9, 8], "interface": ["eni-1"] * 2,
+    ...     "file": ["=x.log"] * 2, "line": [3, 2]})
+    >>> r = with_first_sample(f, s).iloc[0]
+    >>> r["sample_start"], r["sample_src_port"], r["sample_file"], r["sample_line"]
+    ('1970-01-01T00:00:00Z', 40000, '=x.log', 2)
+    """
+    out = flows.copy()
+    cols = [f"sample_{c}" for c in SAMPLE_FIELDS]
+    if samples is None or not len(samples) or not len(out):
+        for c in cols:
+            out[c] = None
+        return out
+    first = samples[samples["sample"] == 1]
+
+    def key(df: pd.DataFrame, a: str, b: str) -> pd.Series:
+        port = pd.to_numeric(df["server_port"], errors="coerce").fillna(-1).astype("int64").astype(str)
+        proto = pd.to_numeric(df["protocol"], errors="coerce").fillna(-1).astype("int64").astype(str)
+        return (df[a].astype(str) + "\x00" + df[b].astype(str) + "\x00" + port + "\x00" + proto).to_numpy()
+
+    table = pd.DataFrame({f"sample_{c}": first[c].astype(object).where(first[c].notna(), None).to_numpy()
+                          for c in SAMPLE_FIELDS}, index=key(first, "client", "server"))
+    table = table[~table.index.duplicated()]
+    picked = table.reindex(key(out, "source_service", "destination_service"))
+    for c in cols:
+        out[c] = picked[c].astype(object).where(picked[c].notna(), None).to_numpy()
+    out["sample_start"] = [iso_utc(v) for v in out["sample_start"]]
+    return out
 
 
 def flow_rows(flows: pd.DataFrame, category: str, columns: Sequence[str]) -> list[dict]:

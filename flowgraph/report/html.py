@@ -95,14 +95,17 @@ def _zone_label(zone_names: Mapping, cid: Any) -> str:
         return str(cid)
 
 
-def template_context(report: Mapping, figures: Sequence[Figure], flow_table: pd.DataFrame | None = None) -> dict:
+def template_context(report: Mapping, figures: Sequence[Figure], flow_table: pd.DataFrame | None = None,
+                     samples: pd.DataFrame | None = None) -> dict:
     """Everything the HTML and Markdown templates need, derived from the report.
 
     Lists are cut to what a reader can take in (top rules, top services,
     first members of each community); the complete data is in the CSV and
     JSON files, which the page says.  ``flow_table`` (:func:`classify_flows`
     output) feeds the zone map and the exception explorer; without it they
-    show the report's ``top_exceptions`` only.
+    show the report's ``top_exceptions`` only.  ``samples``
+    (:attr:`ServiceGraph.samples <flowgraph.graph.ServiceGraph.samples>`) gives
+    the explorer's exceptions their sample flow-log records.
     """
     m = report.get("metrics") or {}
     comms = sorted(report.get("communities") or [], key=lambda c: (-len(c.get("services") or []), c.get("id", 0)))
@@ -160,14 +163,14 @@ def template_context(report: Mapping, figures: Sequence[Figure], flow_table: pd.
         "port": _port,
         "zone_label": lambda cid: _zone_label(zone_names, cid),
         "TOP_RULES": TOP_RULES,
-        **_interactive_context(report, flow_table),
+        **_interactive_context(report, flow_table, samples),
     }
 
 
-def _interactive_context(report: Mapping, flows: pd.DataFrame | None) -> dict:
+def _interactive_context(report: Mapping, flows: pd.DataFrame | None, samples: pd.DataFrame | None = None) -> dict:
     """Zone map, explorer JSON and the inline script with its CSP hash."""
     source = interactive.script_source()
-    data = interactive.explorer_data(report, flows)
+    data = interactive.explorer_data(report, flows, samples=samples)
     return {
         "zmap": interactive.zone_map(report, flows),
         "explorer": data,
@@ -177,10 +180,12 @@ def _interactive_context(report: Mapping, flows: pd.DataFrame | None) -> dict:
         "explorer_js": Markup(source),  # noqa: S704
         "script_hash": interactive.script_hash(source),
         "flows_per_exception": interactive.FLOWS_PER_EXCEPTION,
+        "samples_per_exception": interactive.SAMPLES_PER_EXCEPTION if data["sample_files"] else 0,
     }
 
 
-def render_html(report: Mapping, figures: Sequence[Figure], flows: pd.DataFrame | None = None) -> str:
+def render_html(report: Mapping, figures: Sequence[Figure], flows: pd.DataFrame | None = None,
+                samples: pd.DataFrame | None = None) -> str:
     """Render report.html from the report dict and its figures.
 
     Parameters
@@ -193,10 +198,13 @@ def render_html(report: Mapping, figures: Sequence[Figure], flows: pd.DataFrame 
     flows : pandas.DataFrame, optional
         :func:`~flowgraph.report.flows.classify_flows` output: every exception
         flow for the interactive table (else only ``top_exceptions``).
+    samples : pandas.DataFrame, optional
+        The graph's sample records (``ServiceGraph.samples``), shown when an
+        exception is expanded.
 
     Returns
     -------
     str
         The complete HTML document.
     """
-    return jinja_environment().get_template("report.html.j2").render(**template_context(report, figures, flows))
+    return jinja_environment().get_template("report.html.j2").render(**template_context(report, figures, flows, samples))

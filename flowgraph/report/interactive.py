@@ -18,15 +18,23 @@ Everything is computed in Python when the report is built:
   vanilla-JS viewer (``static/explorer.js``), allowed by the page's
   Content-Security-Policy through its SHA-256 hash (:func:`script_hash`) only.
 
-What a flow row is
-------------------
+What a flow row is, and its sample records
+------------------------------------------
 The service graph keeps one aggregated row per (client, server, server port,
 protocol) — first/last seen, connections, packets, bytes, hours and days
-seen — not the individual flow-log records, so addresses, source ports, the
-network interface and the file:line of a record are not available to the
-report.  Each exception therefore lists its exception flows (at most
-:data:`FLOWS_PER_EXCEPTION`, busiest first; all of them are in
-``exceptions.csv``) with those aggregated fields, and the page says so.
+seen — and, apart from it, a few *sample records* per row
+(:attr:`flowgraph.graph.ServiceGraph.samples`): the first flow-log record of
+each of its earliest connections as logged, with start time, source and
+destination address and port, bytes, the capturing interface and the file and
+line it was read from (picked in the aggregation, see
+:mod:`flowgraph.graph.sql`).  Each exception lists its exception flows (at
+most :data:`FLOWS_PER_EXCEPTION`, busiest first; all of them are in
+``exceptions.csv``) and up to :data:`SAMPLES_PER_EXCEPTION` sample records
+(the first sample of the busiest flows first, then their second ones; each
+flow's first sample is also in ``exceptions.csv``).  File names are embedded
+once (``sample_files``, after the common ``sample_file_prefix``) and
+referenced by index, which keeps the page light.  Every value is estate data:
+the script writes it with ``textContent`` only.
 
 Examples
 --------
@@ -54,6 +62,7 @@ from ._util import iso_utc, json_safe, protocol_name
 __all__ = [
     "FLOWS_PER_EXCEPTION",
     "MAX_EXCEPTIONS",
+    "SAMPLES_PER_EXCEPTION",
     "explorer_data",
     "script_hash",
     "script_json",
@@ -65,6 +74,8 @@ MAX_EXCEPTIONS = 5000
 """Exceptions embedded in the page (busiest first); the rest are only in exceptions.csv."""
 FLOWS_PER_EXCEPTION = 5
 """Exception flows kept per exception in the page (busiest first)."""
+SAMPLES_PER_EXCEPTION = 3
+"""Sample flow-log records kept per exception in the page (see *sample records* above)."""
 LAYOUT_SEED = 7
 MAP_WIDTH, MAP_HEIGHT = 960, 600
 _PAD_X, _PAD_Y = 120, 60  # room for the labels under the nodes
@@ -358,7 +369,8 @@ def _port_label(port: Any, proto: Any) -> str:
 
 
 def explorer_data(report: Mapping, flows: pd.DataFrame | None = None, *, max_exceptions: int = MAX_EXCEPTIONS,
-                  flows_per_exception: int = FLOWS_PER_EXCEPTION) -> dict:
+                  flows_per_exception: int = FLOWS_PER_EXCEPTION, samples: pd.DataFrame | None = None,
+                  samples_per_exception: int = SAMPLES_PER_EXCEPTION) -> dict:
     """The data the page's script shows: zones, services, every exception with its flows.
 
     Parameters
@@ -371,6 +383,11 @@ def explorer_data(report: Mapping, flows: pd.DataFrame | None = None, *, max_exc
     max_exceptions, flows_per_exception : int
         Bounds on what is embedded (busiest first); ``total`` and each
         exception's ``n`` still count everything.
+    samples : pandas.DataFrame, optional
+        :attr:`ServiceGraph.samples <flowgraph.graph.ServiceGraph.samples>`;
+        without it the exceptions carry no sample records.
+    samples_per_exception : int
+        Sample records embedded per exception.
 
     Returns
     -------
@@ -380,8 +397,12 @@ def explorer_data(report: Mapping, flows: pd.DataFrame | None = None, *, max_exc
         zone keys, ordered by name — ``n`` flows, ``ports``, ``c``
         connections, ``by`` bytes, ``f``/``l`` first/last seen (ISO), and
         ``flows``: ``[client, server, port/protocol, connections, packets,
-        bytes, first seen, last seen, hours seen, days seen]``), ``total``,
-        ``complete`` and ``flows_per_exception``.
+        bytes, first seen, last seen, hours seen, days seen]``) and
+        ``samples``: ``[client, server, port/protocol, start (ISO), source
+        address, source port, destination address, destination port, bytes,
+        interface, file index, line]``), ``sample_file_prefix`` and
+        ``sample_files`` (file name = prefix + ``sample_files[index]``),
+        ``total``, ``complete``, ``flows_per_exception`` and ``samples_per_exception``.
 
     Examples
     --------
@@ -428,14 +449,80 @@ def explorer_data(report: Mapping, flows: pd.DataFrame | None = None, *, max_exc
     for z in zones.values():
         z["services"].sort()
     total = len(exc_rows)
+    shown = exc_rows[:max_exceptions]
+    prefix = ""
+    files: list[str] = []
+    if complete and samples is not None and len(samples) and shown:
+        prefix, files = _attach_samples(shown, k[k["category"] == "exception"], samples, samples_per_exception)
     return {
         "zones": sorted(zones.values(), key=lambda z: _node_order(z["key"])),
         "services": sorted(services.values(), key=lambda r: r[0]),
-        "exceptions": exc_rows[:max_exceptions],
+        "exceptions": shown,
         "total": total,
         "complete": complete and total <= max_exceptions,
         "flows_per_exception": flows_per_exception,
+        "samples_per_exception": samples_per_exception,
+        "sample_file_prefix": prefix,
+        "sample_files": files,
     }
+
+
+def _edge_key(df: pd.DataFrame, client: str, server: str) -> pd.Series:
+    port = pd.to_numeric(df["server_port"], errors="coerce").fillna(-1).astype("int64").astype(str)
+    proto = pd.to_numeric(df["protocol"], errors="coerce").fillna(-1).astype("int64").astype(str)
+    return df[client].astype(str) + "\x00" + df[server].astype(str) + "\x00" + port + "\x00" + proto
+
+
+def _attach_samples(shown: list[dict], exc: pd.DataFrame, samples: pd.DataFrame, per: int) -> tuple[str, list[str]]:
+    """Give each embedded exception its ``samples``; return the file prefix and file list they index.
+
+    A pair's samples are taken round-robin over its flows, busiest first: the
+    first sample of each flow, then the second ones, up to ``per``.
+    """
+    for x in shown:
+        x["samples"] = []
+    if per <= 0:
+        return "", []
+    e = pd.DataFrame({"_edge": _edge_key(exc, "source_service", "destination_service").to_numpy(),
+                      "sa": exc["sa"].to_numpy(dtype=object), "sb": exc["sb"].to_numpy(dtype=object),
+                      "_c": _num(exc["connections"]).to_numpy(),
+                      "_port": [_port_label(p, q) for p, q in zip(exc["server_port"], exc["protocol"], strict=True)]})
+    s = samples.assign(_edge=_edge_key(samples, "client", "server").to_numpy())
+    m = s.merge(e, on="_edge", how="inner")
+    if m.empty:
+        return "", []
+    m = m.sort_values(["sa", "sb", "sample", "_c", "client", "server", "_port"],
+                      ascending=[True, True, True, False, True, True, True], kind="stable")
+    m = m.groupby(["sa", "sb"], sort=False).head(per)
+    names = m["file"].astype(object).where(m["file"].notna(), "").astype(str)
+    files = sorted(set(names))
+    prefix = _common_prefix(files)
+    index = {f: i for i, f in enumerate(files)}
+    by_pair: dict[tuple[str, str], list] = {}
+    for rec, name in zip(m.to_dict("records"), names, strict=True):  # at most `per` rows per embedded pair
+        by_pair.setdefault((str(rec["sa"]), str(rec["sb"])), []).append([
+            str(rec["client"]), str(rec["server"]), rec["_port"], _iso(rec["start"]),
+            json_safe(rec["src_addr"]), json_safe(rec["src_port"]), json_safe(rec["dst_addr"]),
+            json_safe(rec["dst_port"]), json_safe(rec["bytes"]), json_safe(rec["interface"]),
+            index[name], json_safe(rec["line"])])
+    for x in shown:
+        x["samples"] = by_pair.get((x["a"], x["b"]), [])
+    return prefix, [f[len(prefix):] for f in files]
+
+
+def _common_prefix(names: list[str]) -> str:
+    """The directory part all ``names`` share (up to and including the last ``/``).
+
+    >>> _common_prefix(["logs/a/x.log", "logs/a/y.log"]), _common_prefix(["a.log"]), _common_prefix([])
+    ('logs/a/', '', '')
+    """
+    if not names:
+        return ""
+    common = names[0]
+    for n in names[1:]:
+        while not n.startswith(common):
+            common = common[:-1]
+    return common[:common.rfind("/") + 1]
 
 
 def _exceptions(exc: pd.DataFrame, per: int) -> list[dict]:

@@ -167,9 +167,10 @@ def write_report(
     report["headline"]["caveats"] = caveats(report)  # the learning curve is a caveat too
     validate_report(report)
     figures = make_figures(report, strict=False)
-    html = render_html(report, figures, flows)
+    html = render_html(report, figures, flows, graph.samples)
     md = render_markdown(report, figures, figure_dir=FIGURE_DIR)
-    exc_rows = report_csv.flow_rows(flows, "exception", report_csv.EXCEPTION_COLUMNS)
+    exc_rows = report_csv.flow_rows(report_csv.with_first_sample(flows, graph.samples), "exception",
+                                    report_csv.EXCEPTION_COLUMNS)
     shared_rows = report_csv.flow_rows(flows, "shared_zone", report_csv.FLOW_COLUMNS)
     external_rows = report_csv.flow_rows(flows, "external", report_csv.FLOW_COLUMNS)
     annotated = annotated_graph(graph, report, flows)

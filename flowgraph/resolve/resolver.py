@@ -70,8 +70,15 @@ RESOLVED_SCHEMA = pa.schema([
     ("packets", pa.int64()), ("bytes", pa.int64()),
     ("t_start", pa.int64()), ("t_end", pa.int64()),
     ("accept", pa.bool_()), ("flags", pa.int32()), ("eni", pa.int32()),
+    ("file", pa.int32()), ("line", pa.int64()), ("seq", pa.int64()),
 ])
-"""Integer-coded records that feed the aggregation (same on every engine)."""
+"""Integer-coded records that feed the aggregation (same on every engine).
+
+``file``, ``line`` and ``seq`` are the record's provenance: the file's id
+(numbered in reading order: the first file met is 0), the 1-based line
+(Parquet: row; 0 when the batch carries no ``_line``) and the record's
+0-based position among the valid records of its file (unique per file even
+where one line holds many records, as CloudWatch or Azure JSON can)."""
 
 RESOLVED_NAMES_SCHEMA = pa.schema([
     ("src_node", pa.string()), ("dst_node", pa.string()),
@@ -80,10 +87,12 @@ RESOLVED_NAMES_SCHEMA = pa.schema([
     ("packets", pa.int64()), ("bytes", pa.int64()),
     ("t_start", pa.int64()), ("t_end", pa.int64()),
     ("accept", pa.bool_()), ("flags", pa.int32()), ("eni", pa.string()),
+    ("file", pa.string()), ("line", pa.int64()), ("seq", pa.int64()),
     ("rec_class", pa.int8()),
 ])
 """The same records with node names, address strings and interface ids instead of
-per-process integer ids (``resolve(batch, names=True)``), plus ``rec_class``: the
+per-process integer ids (``resolve(batch, names=True)``) — ``file`` is the file's
+name (``_file``), numbered by the engine in reading order before the SQL — plus ``rec_class``: the
 least-known class of the two endpoints (0 service, 1 aws-service, 2 internet,
 3 unknown; see :data:`KIND_CODES`).  Used where resolvers run in many processes
 (the Spark engine): strings are the same in every process, integer ids are not."""
@@ -164,6 +173,9 @@ class Resolver:
         self._segments: list[tuple[int, int, int, int]] = []
         self._seg_arrays: tuple[np.ndarray, ...] | None = None
         self._eni_ids: dict[str, int] = {}
+        self._file_ids: dict[str | None, int] = {}  # file name (None: batch without _file) -> id
+        self._file_array: pa.Array | None = None  # the names of _file_ids, rebuilt when a file is added
+        self._file_records: list[int] = []          # valid records met so far, per file id
         self._eni_node: dict[str, int] = {}
         self._node_addrs: set[int] = set()
         self.problems: list[str] = list(inventory.problems) if inventory is not None else []
@@ -351,11 +363,12 @@ class Resolver:
             self.records_outside_window += outside
             keep = pc.and_(keep, pa.array(win))
         keep_np = keep.to_numpy(zero_copy_only=False)
+        prov = self._provenance(batch, present)  # counted over every record of the file, kept or not
         if not keep_np.all():
             batch = batch.filter(keep)
             src_raw, dst_raw = src_raw.filter(keep), dst_raw.filter(keep)
             start = start[keep_np]
-            present = set(batch.schema.names)
+            prov = tuple(a[keep_np] for a in prov)  # the columns, and which are absent, stay as they were
         n = batch.num_rows
         self.records_used += n
 
@@ -415,9 +428,13 @@ class Resolver:
         action = col("action")
         accept = pc.fill_null(pc.equal(action, "ACCEPT"), False) if action is not None else pa.array(np.ones(n, bool))
         end = normalize_epoch(ints("end"))
+        file_id, line, seq = prov
         if as_names:
+            if self._file_array is None or len(self._file_array) != len(self._file_ids):
+                self._file_array = pa.array(list(self._file_ids), type=pa.string())
+            prov_cols = [self._file_array.take(pa.array(file_id)), pa.array(line), pa.array(seq)]
             return self._named(batch, col, ints, src_node, dst_node, src_raw, dst_raw, nbytes, start, end,
-                               accept, rec_class)
+                               accept, rec_class, prov_cols)
         eni = self._map_strings(col("interface_id"), n, lambda v: self._eni_ids.setdefault(v, len(self._eni_ids)))
         return pa.record_batch([
             pa.array(src_node.astype(np.int32)), pa.array(dst_node.astype(np.int32)),
@@ -426,10 +443,52 @@ class Resolver:
             pa.array(ints("protocol", np.int32)), pa.array(ints("packets")), pa.array(nbytes),
             pa.array(start), pa.array(np.maximum(end, start)), accept,
             pa.array(ints("tcp_flags", np.int32)), pa.array(eni.astype(np.int32)),
+            pa.array(file_id), pa.array(line), pa.array(seq),
         ], schema=RESOLVED_SCHEMA)
 
+    def _provenance(self, batch: pa.RecordBatch, names: set[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(file id, line, position among the file's valid records) of every record of ``batch``.
+
+        File ids follow the order in which files are met (reading order); a batch
+        without ``_file`` counts as one file named ``None``, without ``_line`` as line 0.
+        Work is per distinct file of the batch (one, from the readers), never per record.
+        """
+        n = batch.num_rows
+        files = batch.column("_file") if "_file" in names else None
+        if files is None or files.null_count == n:
+            codes = np.full(n, self._file_id(None), dtype=np.int32)
+        else:
+            enc = files if pa.types.is_dictionary(files.type) else pc.dictionary_encode(files)
+            if isinstance(enc, pa.ChunkedArray):
+                enc = enc.combine_chunks()
+            lut = np.array([self._file_id(v) for v in enc.dictionary.to_pylist()] + [self._file_id(None)],
+                           dtype=np.int32)
+            codes = lut[enc.indices.fill_null(len(lut) - 1).to_numpy(zero_copy_only=False)]
+        seq = np.empty(n, dtype=np.int64)
+        distinct = np.unique(codes).tolist()
+        for code in distinct:
+            rows = np.flatnonzero(codes == code) if len(distinct) > 1 else None
+            count = n if rows is None else len(rows)
+            ids = np.arange(self._file_records[code], self._file_records[code] + count, dtype=np.int64)
+            if rows is None:
+                seq[:] = ids
+            else:
+                seq[rows] = ids
+            self._file_records[code] += count
+        lines = batch.column("_line") if "_line" in names else None
+        line = (np.zeros(n, dtype=np.int64) if lines is None
+                else lines.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False))
+        return codes, line, seq
+
+    def _file_id(self, name: str | None) -> int:
+        fid = self._file_ids.get(name)
+        if fid is None:
+            fid = self._file_ids[name] = len(self._file_ids)
+            self._file_records.append(0)
+        return fid
+
     def _named(self, batch, col, ints, src_node, dst_node, src_raw, dst_raw, nbytes, start, end,
-               accept, rec_class) -> pa.RecordBatch:
+               accept, rec_class, prov_cols) -> pa.RecordBatch:
         """The :data:`RESOLVED_NAMES_SCHEMA` form of a resolved batch."""
         n = batch.num_rows
         if getattr(self, "_name_array", None) is None or len(self._name_array) != len(self._node_ids):
@@ -443,7 +502,7 @@ class Resolver:
             pa.array(ints("srcport", np.int32)), pa.array(ints("dstport", np.int32)),
             pa.array(ints("protocol", np.int32)), pa.array(ints("packets")), pa.array(nbytes),
             pa.array(start), pa.array(np.maximum(end, start)), accept,
-            pa.array(ints("tcp_flags", np.int32)), eni, pa.array(rec_class.astype(np.int8)),
+            pa.array(ints("tcp_flags", np.int32)), eni, *prov_cols, pa.array(rec_class.astype(np.int8)),
         ], schema=RESOLVED_NAMES_SCHEMA)
 
     def _examples(self, batch, code, limit, rec_class, src_node, dst_node, src_raw, dst_raw, src_addr, dst_addr) -> None:

@@ -18,7 +18,9 @@ Steps (see ``docs/spark.md``):
    and :data:`~flowgraph.graph.sql.REJECTED_SQL` run unchanged with ``spark.sql``.
    Before that, node names are replaced by the integer ids the local engine
    would give them (see :mod:`flowgraph.spark.tasks`, *Node order*), so that
-   ``MIN(node)`` and the last direction tie-break pick the same node.
+   ``MIN(node)`` and the last direction tie-break pick the same node, and file
+   names by their position in the local reader's order, so that
+   :func:`~flowgraph.graph.sql.samples_sql` picks the same sample records.
 4. **Assemble on the driver.**  The per-file summaries are merged in the local
    reader's file order; the node table, quality dict and
    :class:`~flowgraph.graph.ServiceGraph` are built by the same code as the
@@ -41,10 +43,10 @@ import pyarrow.compute as pc
 
 from .._optional import import_optional
 from ..exceptions import ConfigError, InputError
-from ..graph.aggregate import Aggregation, _direction_table
-from ..graph.build import WindowStats, _as_inventory, _assemble, to_epoch_seconds
+from ..graph.aggregate import SAMPLES_PER_EDGE, Aggregation, _direction_table
+from ..graph.build import WindowStats, _as_inventory, _assemble, name_samples, to_epoch_seconds
 from ..graph.service_graph import ServiceGraph
-from ..graph.sql import DIRECTION_SQL, EDGES_SQL, REJECTED_SQL, connections_sql
+from ..graph.sql import DIRECTION_SQL, EDGES_SQL, REJECTED_SQL, connections_sql, samples_sql
 from ..resolve.addresses import InternetGranularity
 from ..resolve.resolver import _KINDS, Resolver, _load_ip_ranges
 from .tasks import SPARK_DDL, TaskConfig, display_path, file_key, resolve_files
@@ -324,9 +326,14 @@ def _run(spark, source, plan, cfg, shipped, files_df, run, inv, since_s, until_s
         ids = spark.createDataFrame(list(resolution._node_ids.items()), "name string, id int")
         src = ids.withColumnRenamed("name", "src_node").withColumnRenamed("id", "src_id")
         dst = ids.withColumnRenamed("name", "dst_node").withColumnRenamed("id", "dst_id")
+        # Number the files in the local reader's order too: the sample records are picked by it.
+        file_names = [f["file"] for f in files]
+        file_ids = spark.createDataFrame(list(zip(file_names, range(len(file_names)))), "file string, file_id int")
         resolved = (records.join(F.broadcast(src), "src_node").join(F.broadcast(dst), "dst_node")
-                    .drop("src_node", "dst_node")
-                    .withColumnRenamed("src_id", "src_node").withColumnRenamed("dst_id", "dst_node"))
+                    .join(F.broadcast(file_ids), "file")
+                    .drop("src_node", "dst_node", "file")
+                    .withColumnRenamed("src_id", "src_node").withColumnRenamed("dst_id", "dst_node")
+                    .withColumnRenamed("file_id", "file"))
         resolved.createOrReplaceTempView("resolved")
         conn = spark.sql(connections_sql(session_gap)).persist(StorageLevel.MEMORY_AND_DISK)
         conn.createOrReplaceTempView("connections")
@@ -334,6 +341,10 @@ def _run(spark, source, plan, cfg, shipped, files_df, run, inv, since_s, until_s
         def from_connections():
             e = _to_arrow(spark.sql(EDGES_SQL + " ORDER BY client, server, server_port, protocol")).to_pandas()
             return e, _direction_table(_to_arrow(spark.sql(DIRECTION_SQL)).to_pandas())
+
+        def samples():
+            return _to_arrow(spark.sql(samples_sql(SAMPLES_PER_EDGE)
+                                       + " ORDER BY client, server, server_port, protocol, sample")).to_pandas()
 
         # Independent jobs run concurrently: small inputs are bound by per-job latency.
         with ThreadPoolExecutor(max_workers=4) as pool:
@@ -343,7 +354,9 @@ def _run(spark, source, plan, cfg, shipped, files_df, run, inv, since_s, until_s
             f_traffic = pool.submit(lambda: _to_arrow(spark.sql(TRAFFIC_SQL)).to_pylist())
             f_nodes = pool.submit(lambda: _to_arrow(spark.sql(ADDRESSES_SQL)).to_pylist())
             f_window = pool.submit(lambda: _to_arrow(spark.sql(WINDOW_SQL)).to_pylist())
+            f_samples = pool.submit(samples)
             (edges_t, direction), rejected_t = f_edges.result(), f_rejected.result()
+            samples_t = f_samples.result()
             traffic, per_node, window = f_traffic.result(), f_nodes.result(), f_window.result()[0]
     finally:
         for view in ("connections", "resolved"):
@@ -360,7 +373,8 @@ def _run(spark, source, plan, cfg, shipped, files_df, run, inv, since_s, until_s
     used = sum(f["resolver"]["records_used"] for f in files)
     if resolution.records_used != used:  # every record's nodes must have found their ids
         raise RuntimeError(f"Spark engine: {used - resolution.records_used} resolved records lost their node id")
-    agg = Aggregation(edges=_ints(edges_t), rejected=_ints(rejected_t), direction=direction)
+    agg = Aggregation(edges=_ints(edges_t), rejected=_ints(rejected_t), direction=direction,
+                      samples=name_samples(_ints(samples_t), addresses=None, interfaces=None, files=file_names))
     stats = WindowStats(since_s, until_s)
     stats.add_totals(window["first"], window["last"], int(window["records"] or 0),
                      int(window["accepted"] or 0), int(window["unknown"] or 0))

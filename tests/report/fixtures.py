@@ -101,6 +101,31 @@ def _edge_table(rename: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+HOSTILE_FILE = "=cmd|' /C calc'!A0</script><img src=x onerror=alert(2)>.log"
+"""The file name of the ICMP exception's sample record: a spreadsheet formula and markup."""
+HOSTILE_INTERFACE = 'eni-"><b>y</b>'
+HOSTILE_EDGE = next(i for i, e in enumerate(EDGES) if e[3] == 1)  # pay-api -> search over ICMP
+
+
+def sample_file(i: int) -> str:
+    """File name of edge ``i``'s sample record (the ICMP exception's is :data:`HOSTILE_FILE`)."""
+    return HOSTILE_FILE if i == HOSTILE_EDGE else f"logs/2024/05/{1 + i % 14:02d}/eni-{i:04x}.log.gz"
+
+
+def _sample_table(edges: pd.DataFrame) -> pd.DataFrame:
+    """One sample record per edge: addresses 10.0.<i>.5 -> 10.1.<i>.7, line 10 + i."""
+    n = len(edges)
+    return pd.DataFrame({
+        "client": edges["client"], "server": edges["server"], "server_port": edges["server_port"],
+        "protocol": edges["protocol"], "sample": [1] * n, "start": edges["first_seen"],
+        "src_addr": [f"10.0.{i}.5" for i in range(n)], "src_port": [40000 + i for i in range(n)],
+        "dst_addr": [f"10.1.{i}.7" for i in range(n)],
+        "dst_port": edges["server_port"].fillna(0).astype(int), "packets": [1] * n, "bytes": [100 + i for i in range(n)],
+        "interface": [HOSTILE_INTERFACE if i == HOSTILE_EDGE else f"eni-{i:04x}" for i in range(n)],
+        "file": [sample_file(i) for i in range(n)], "line": [10 + i for i in range(n)],
+    })
+
+
 def fake_graph(hostile: bool = False, rename: dict[str, str] | None = None) -> ServiceGraph:
     """The fake estate as a :class:`ServiceGraph` (with a realistic ``quality`` dict).
 
@@ -145,7 +170,7 @@ def fake_graph(hostile: bool = False, rename: dict[str, str] | None = None) -> S
         "rejected_records": 5_532,
         "inventory": {"entries": 40, "services": 13, "problems": ["row 17: duplicate address 10.0.4.4"]},
     }
-    return ServiceGraph(edges, nodes, quality=quality)
+    return ServiceGraph(edges, nodes, quality=quality, samples=_sample_table(edges))
 
 
 def _undirected_workload_graph(g: ServiceGraph, members: set[str]) -> nx.Graph:

@@ -10,7 +10,7 @@ import pytest
 
 from flowgraph.report.csv import EXCEPTION_COLUMNS, FLOW_COLUMNS, csv_text, safe_cell
 
-from .fixtures import FORMULA_NAME, SCRIPT_NAME
+from .fixtures import FORMULA_NAME, HOSTILE_EDGE, HOSTILE_FILE, HOSTILE_INTERFACE, SCRIPT_NAME
 
 CSV_FILES = ("communities.csv", "services.csv", "exceptions.csv", "shared_zone_flows.csv", "external_flows.csv")
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -108,6 +108,13 @@ def test_exceptions_csv_is_every_cross_community_rule(written, hostile_case):
     assert (row.connections, row.bytes, row.protocol_name) == ("2600", "13000000", "tcp")
     icmp = df[df["protocol"] == "1"].iloc[0]
     assert icmp.server_port == "" and icmp.protocol_name == "1"
+    # each flow's first sample record; the hostile file name is formula-neutralised
+    i = HOSTILE_EDGE
+    assert (icmp.sample_start, icmp.sample_src_addr, icmp.sample_src_port, icmp.sample_dst_addr, icmp.sample_dst_port,
+            icmp.sample_bytes, icmp.sample_interface, icmp.sample_file, icmp.sample_line) == (
+        "2024-05-12T00:00:00Z", f"10.0.{i}.5", str(40000 + i), f"10.1.{i}.7", "0", str(100 + i), HOSTILE_INTERFACE,
+        "'" + HOSTILE_FILE, str(10 + i))
+    assert (df["sample_file"] != "").all() and (df["sample_line"] != "").all()
 
 
 def test_shared_and_external_flow_files(written):

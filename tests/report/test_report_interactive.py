@@ -24,7 +24,7 @@ from flowgraph.report.interactive import (
 )
 
 from .conftest import GENERATED_AT
-from .fixtures import COMMUNITIES, fake_case
+from .fixtures import COMMUNITIES, HOSTILE_EDGE, HOSTILE_FILE, HOSTILE_INTERFACE, fake_case
 
 SCRIPT_CLOSE = "</script><img src=x onerror=alert(1)>"
 QUOTES = "\"'><b>x"
@@ -82,6 +82,23 @@ def test_every_exception_is_in_the_page_data(ireport, iflows):
     assert zones["c0"]["services"] == sorted(["pay-api", SCRIPT_CLOSE, "pay-db", "ledger"])
     assert zones["shared"]["kind"] == "shared" and zones["shared"]["services"] == ["log-collector"]
     assert {k for k, z in zones.items() if z["kind"] == "external"} == {"x-internet", "x-aws-service", "x-unknown"}
+
+
+def test_exceptions_carry_their_sample_records(ireport, iflows, icase):
+    _, g = icase
+    data = explorer_data(ireport, iflows, samples=g.samples)
+    by_pair = {(x["a"], x["b"]): x for x in data["exceptions"]}
+    icmp = by_pair[(QUOTES, "pay-api")]
+    assert data["sample_file_prefix"] == "" and data["samples_per_exception"] == 3
+    (s,) = icmp["samples"]
+    assert s[:10] == ["pay-api", QUOTES, "any/icmp", "2024-05-12T00:00:00Z", f"10.0.{HOSTILE_EDGE}.5",
+                      40000 + HOSTILE_EDGE, f"10.1.{HOSTILE_EDGE}.7", 0, 100 + HOSTILE_EDGE, HOSTILE_INTERFACE]
+    assert data["sample_files"][s[10]] == HOSTILE_FILE and s[11] == 10 + HOSTILE_EDGE
+    # every exception flow's sample is there (one per flow here), and no more than the bound
+    assert sum(len(x["samples"]) for x in data["exceptions"]) == ireport["flows"]["counts"]["exception"]
+    bounded = explorer_data(ireport, iflows, samples=g.samples, samples_per_exception=1)
+    assert all(len(x["samples"]) == 1 for x in bounded["exceptions"])
+    assert explorer_data(ireport, iflows)["sample_files"] == []  # no samples given, none embedded
 
 
 def test_bounds_on_embedded_exceptions(ireport, iflows):
@@ -263,7 +280,13 @@ def test_expand_an_exception_to_its_flows(driver, ipage):
     cells = [td.text for td in detail.find_elements(By.CSS_SELECTOR, "tr.fg-flow td")]
     assert cells == ["pay-api", QUOTES, "any/icmp", "40", "3", "3.4 kB", "2024-05-12T00:00:00Z",
                      "2024-05-14T23:59:00Z", "72", "3"]
-    assert "not the individual flow-log records" in detail.text
+    # its sample flow-log record, with time, addresses, ports, bytes, interface and file:line, as text
+    sample = [td.text for td in detail.find_elements(By.CSS_SELECTOR, "tr.fg-sample td")]
+    assert sample == [f"pay-api \u2192 {QUOTES} any/icmp", "2024-05-12T00:00:00Z", f"10.0.{HOSTILE_EDGE}.5:{40000 + HOSTILE_EDGE}",
+                      f"10.1.{HOSTILE_EDGE}.7:0", f"{100 + HOSTILE_EDGE} B", HOSTILE_INTERFACE,
+                      f"{HOSTILE_FILE}:{10 + HOSTILE_EDGE}"]
+    assert detail.find_elements(By.CSS_SELECTOR, "img, b") == []
+    _no_alert(driver)
     button.click()
     assert driver.find_elements(By.CSS_SELECTOR, "tr.fg-flows") == []
 

@@ -31,8 +31,12 @@ def assert_same_graph(local, spark_graph, *, same_order: bool = True) -> None:
     pd.testing.assert_frame_equal(_sorted(local.edges, KEY), _sorted(spark_graph.edges, KEY))
     pd.testing.assert_frame_equal(local.nodes.sort_index(), spark_graph.nodes.sort_index())
     pd.testing.assert_frame_equal(_sorted(local.rejected, REJ_KEY), _sorted(spark_graph.rejected, REJ_KEY))
+    # the same sample records (first records of each edge's earliest connections, with file and line)
+    assert len(local.samples) >= len(local.edges)
+    pd.testing.assert_frame_equal(_sorted(local.samples, [*KEY, "sample"]), _sorted(spark_graph.samples, [*KEY, "sample"]))
     if same_order:  # the node ids are the local engine's, so even the order is
         pd.testing.assert_frame_equal(local.edges, spark_graph.edges)
+        pd.testing.assert_frame_equal(local.samples, spark_graph.samples)
         pd.testing.assert_frame_equal(local.nodes, spark_graph.nodes)
         pd.testing.assert_frame_equal(local.rejected, spark_graph.rejected)
     ql, qs = dict(local.quality), dict(spark_graph.quality)

@@ -17,8 +17,8 @@ import pyarrow as pa
 import pytest
 
 from flowgraph import synth
-from flowgraph.graph.build import graph_from_batches
-from flowgraph.graph.sql import EDGES_SQL, REJECTED_SQL, connections_sql
+from flowgraph.graph.build import graph_from_batches, name_samples
+from flowgraph.graph.sql import EDGES_SQL, REJECTED_SQL, connections_sql, samples_sql
 from flowgraph.resolve import Inventory, Resolver
 from flowgraph.resolve.resolver import RESOLVED_NAMES_SCHEMA, RESOLVED_SCHEMA
 from flowgraph.spark import s3a_conf, spark_uri
@@ -27,13 +27,16 @@ from flowgraph.spark.tasks import OUTPUT_SCHEMA, TaskConfig, display_path, resol
 KEY = ["client", "server", "server_port", "protocol"]
 
 
-def _run_sql(table: pa.Table, gap: int = 60, threads: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _run_sql(table: pa.Table, gap: int = 60, threads: int = 2, samples: list | None = None
+             ) -> tuple[pd.DataFrame, pd.DataFrame]:
     con = duckdb.connect()
     con.execute(f"SET threads = {threads}")
     con.register("resolved", table)
     con.execute(f"CREATE TEMP TABLE connections AS {connections_sql(gap)}")
     e = con.sql(EDGES_SQL).to_arrow_table().to_pandas()
     r = con.sql(REJECTED_SQL).to_arrow_table().to_pandas()
+    if samples is not None:
+        samples.append(con.sql(samples_sql(3)).to_arrow_table().to_pandas())
     con.close()
     return e.sort_values(KEY).reset_index(drop=True), r
 
@@ -96,16 +99,25 @@ def test_string_coded_records_give_the_integer_coded_edge_table(planted_records)
     batches, inv = planted_records
     local = graph_from_batches(batches, inv)
     r = Resolver(inv)
-    table = pa.Table.from_batches([r.resolve(b, names=True) for b in batches])
+    table = _file_ids(pa.Table.from_batches([r.resolve(b, names=True) for b in batches]))
     ids = {name: i for i, name in enumerate(r._node_ids)}
     # the names as such, and numbered like the local engine numbers them
     for coded in (table, table.set_column(0, "src_node", pa.array([ids[n] for n in table.column("src_node").to_pylist()]))
                   .set_column(1, "dst_node", pa.array([ids[n] for n in table.column("dst_node").to_pylist()]))):
-        e, _ = _run_sql(coded)
+        got_samples: list = []
+        e, _ = _run_sql(coded, samples=got_samples)
+        smp = name_samples(got_samples[0], addresses=None, interfaces=None, files=[None])
         if pa.types.is_integer(coded.schema.field("src_node").type):
             names = list(r._node_ids)
-            e["client"] = [names[i] for i in e["client"]]
-            e["server"] = [names[i] for i in e["server"]]
+            for df in (e, smp):
+                df["client"] = [names[i] for i in df["client"]]
+                df["server"] = [names[i] for i in df["server"]]
+        # the same sample records, whatever the coding
+        skey = [*KEY, "sample"]
+        want_s = local.samples.astype(object).where(local.samples.notna(), None).sort_values(skey).reset_index(drop=True)
+        got_s = smp[list(local.samples.columns)].astype(object).sort_values(skey).reset_index(drop=True)
+        assert len(want_s) > len(local.edges)
+        assert want_s.values.tolist() == got_s.values.tolist()
         want = local.edges.astype({c: "int64" for c in local.edges.columns if c not in ("client", "server")})
         want = want.astype({"client": object, "server": object}).sort_values(KEY).reset_index(drop=True)
         got = e.astype({c: "int64" for c in e.columns if c not in ("client", "server")})
@@ -136,6 +148,14 @@ def _flows(*lines: str) -> bytes:
     return (head + "\n".join(lines) + "\n").encode()
 
 
+def _file_ids(table: pa.Table) -> pa.Table:
+    """File names numbered in order of appearance, as the engines hand them to the SQL."""
+    i = table.schema.get_field_index("file")
+    names = table.column("file").to_pylist()
+    ids = {n: k for k, n in enumerate(dict.fromkeys(names))}
+    return table.set_column(i, "file", pa.array([ids[n] for n in names], pa.int32()))
+
+
 def test_last_direction_tie_breaks_by_node_not_by_address():
     # Peers on one port, both directions in the same second: the same client whatever the address coding.
     rows = [f"5 1 eni-1 {a} {b} 123 123 17 1 90 1700000000 1700000030 ACCEPT OK -"
@@ -147,6 +167,7 @@ def test_last_direction_tie_breaks_by_node_not_by_address():
     ids = {"first": 0, "second": 1}
     as_ids = recs.set_column(0, "src_node", pa.array([ids[n] for n in recs.column("src_node").to_pylist()])) \
         .set_column(1, "dst_node", pa.array([ids[n] for n in recs.column("dst_node").to_pylist()]))
+    as_ids = _file_ids(as_ids)
     swapped = as_ids.set_column(2, "src_addr", pa.array([{"10.0.0.9": "1", "10.0.0.1": "2"}[a] for a in recs.column("src_addr").to_pylist()])) \
         .set_column(3, "dst_addr", pa.array([{"10.0.0.9": "1", "10.0.0.1": "2"}[a] for a in recs.column("dst_addr").to_pylist()]))
     e1, _ = _run_sql(as_ids)

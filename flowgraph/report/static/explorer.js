@@ -89,6 +89,38 @@
     return wrap;
   }
 
+  function endpoint(addr, port) {
+    return (addr === null || addr === undefined ? "\u2014" : String(addr)) +
+      (port === null || port === undefined ? "" : ":" + String(port));
+  }
+
+  function fileLine(idx, line) {
+    var files = D.sample_files || [];
+    var name = (idx === null || idx === undefined || idx >= files.length) ? "\u2014" :
+      (D.sample_file_prefix || "") + files[idx];
+    return line ? name + ":" + String(line) : name;
+  }
+
+  /* Sample records: [client, server, port, start, src, sport, dst, dport, bytes, interface, file idx, line]. */
+  function sampleTable(x) {
+    var wrap = el("div", "tablewrap fg-flowwrap");
+    var t = el("table", "fg-flowtable fg-sampletable");
+    var head = t.createTHead().insertRow();
+    ["Flow", "Start (UTC)", "Source", "Destination", "Bytes", "Interface", "File:line"]
+      .forEach(function (h, j) { head.appendChild(el("th", j === 4 ? "n" : "", h)); });
+    var body = t.createTBody();
+    x.samples.forEach(function (f) {
+      var tr = body.insertRow();
+      tr.className = "fg-sample";
+      [[f[0] + " \u2192 " + f[1] + " " + f[2], "name"], [f[3] || "\u2014", "small"],
+       [endpoint(f[4], f[5]), "mono"], [endpoint(f[6], f[7]), "mono"], [fmtBytes(f[8]), "n"],
+       [f[9] === null || f[9] === undefined ? "\u2014" : f[9], "mono"],
+       [fileLine(f[10], f[11]), "mono small fg-fileline"]].forEach(function (c) { tr.appendChild(el("td", c[1], c[0])); });
+    });
+    wrap.appendChild(t);
+    return wrap;
+  }
+
   function detailRow(x) {
     var tr = el("tr", "fg-flows");
     var td = el("td");
@@ -96,10 +128,18 @@
     var p = el("p", "small");
     p.textContent = "Exception flows of this pair (one row per client, server, server port and protocol" +
       (x.n > x.flows.length ? "; the " + x.flows.length + " busiest of " + x.n + " \u2014 all in exceptions.csv" : "") +
-      "). The service graph keeps these aggregated rows, not the individual flow-log records, so addresses, " +
-      "source ports, interface and file:line are not in the report.";
+      ").";
     td.appendChild(p);
     td.appendChild(flowTable(x));
+    var samples = x.samples || [];
+    var q = el("p", "small");
+    q.textContent = samples.length ?
+      "Sample flow-log records: the first record of the earliest connections of these flows, as logged " +
+      "(up to " + D.samples_per_exception + " per pair, busiest flows first; each flow's first record is also " +
+      "in exceptions.csv)." :
+      "No sample flow-log records for this pair in the report.";
+    td.appendChild(q);
+    if (samples.length) { td.appendChild(sampleTable(x)); }
     tr.appendChild(td);
     return tr;
   }
