@@ -6,6 +6,10 @@ Usage::
     .venv/bin/python benchmarks/lfr.py --mus 0.3 0.5 --seed 7 --json lfr.json
     .venv/bin/python benchmarks/lfr.py --no-calibrate           # pass μ to the generator as is
 
+(From another checkout than the one installed in the environment, prefix
+``PYTHONPATH=.``: a script under ``benchmarks/`` imports the installed
+``flowgraph`` otherwise.)
+
 Requirement reproduced (from the project's issue):
 
     LFR benchmark (n = 1,000, μ 0.1–0.6): NMI within 0.02 of the best of

@@ -412,6 +412,8 @@ def _boot_task(arrays: GraphArrays, item: tuple[int, str, float, int | None, int
                ) -> tuple[float, float, float, float]:
     i, algorithm, resolution, seed, n_shared, fixed = item
     rng = np.random.default_rng(np.random.SeedSequence([0 if seed is None else int(seed), 4241, i]))
+    if algorithm in ("leiden", "leidenalg", "igraph-louvain"):
+        arrays.to_igraph()                       # built once per worker; replicates copy it, new weights only
     weight = rng.exponential(1.0, arrays.m)      # Bayesian bootstrap: every pair kept, reweighted
     measure = rng.exponential(1.0, arrays.m)     # an independent draw to measure re-detected zones on
     g = arrays.with_edges(arrays.u, arrays.v, arrays.w * weight)
