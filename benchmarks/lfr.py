@@ -6,6 +6,10 @@ Usage::
     .venv/bin/python benchmarks/lfr.py --mus 0.3 0.5 --seed 7 --json lfr.json
     .venv/bin/python benchmarks/lfr.py --no-calibrate           # pass μ to the generator as is
 
+(From another checkout than the one installed in the environment, prefix
+``PYTHONPATH=.``: a script under ``benchmarks/`` imports the installed
+``flowgraph`` otherwise.)
+
 Requirement reproduced (from the project's issue):
 
     LFR benchmark (n = 1,000, μ 0.1–0.6): NMI within 0.02 of the best of
@@ -409,12 +413,13 @@ def print_tradeoff(rows: list[dict[str, Any]]) -> None:
     print("\nTrade-off candidates (NMI of each candidate's zoning vs planted; * = operating point)")
     for r in rows:
         print(f"  μ {r['mu_target']:.2f} — {r['choice']}")
-        print(f"    {'γ':>7} {'K':>4} {'μ':>6} {'ρ':>6} {'isol':>6} {'weak':>5} {'elig':>5} {'NMI':>6}")
+        print(f"    {'γ':>7} {'K':>4} {'μ':>6} {'ρ':>6} {'isol':>6} {'weak':>5} {'elig':>5} {'nb ARI':>6} "
+              f"{'NMI':>6}")
         for c in r["tradeoff"]:
             mark = "*" if c["chosen"] else " "
             print(f"   {mark}{c['resolution']:>7g} {c['communities']:>4} {c['mu']:>6.3f} {_f(c['rho'], '6.3f')} "
                   f"{_f(c['isolation'], '6.3f')} {str(c['all_weak'])[0]:>5} {str(c['eligible'])[0]:>5} "
-                  f"{_f(c['nmi_zoned'], '6.3f')}")
+                  f"{_f(c.get('neighbour_ari'), '6.3f')} {_f(c['nmi_zoned'], '6.3f')}")
 
 
 def requirements(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -71,11 +71,20 @@ class GraphArrays:
         return GraphArrays(nodes, new_pos[self.u[emask]], new_pos[self.v[emask]], self.w[emask])
 
     def with_edges(self, u: np.ndarray, v: np.ndarray, w: np.ndarray | None = None) -> GraphArrays:
-        """Same nodes, new edges (used for rewired copies); node-only caches are shared."""
+        """Same nodes, new edges (used for rewired copies); node-only caches are shared.
+
+        When ``u`` and ``v`` are this graph's own arrays (new weights on the
+        same topology, as in the bootstrap), a cached igraph graph is copied
+        and only its weights are replaced instead of being built again.
+        """
         out = GraphArrays(self.nodes, u, v, self.w if w is None else w)
         for key in ("index", "rank"):
             if key in self._cache:
                 out._cache[key] = self._cache[key]
+        if u is self.u and v is self.v and "ig" in self._cache:
+            g = self._cache["ig"].copy()
+            g.es["weight"] = out.w.tolist()
+            out._cache["ig"] = g
         return out
 
     def __getstate__(self) -> dict:

@@ -39,6 +39,25 @@ def _call(args: tuple[int, Any, Callable[[Any, Any], Any], Any]) -> Any:
     return func(_SHARED, item)
 
 
+def _token_of(shared: Any) -> int:
+    """A token for ``shared``: the same object keeps its token across calls (internal).
+
+    Workers then keep their cached copy — and the igraph / networkx graph
+    built from it — from one call to the next (the trade-off grid, its
+    extensions, stability and bootstrap all map over the same arrays).
+    Shared objects are treated as immutable.  Objects that take no
+    attributes (lists) get a new token per call.
+    """
+    token = getattr(shared, "_parallel_token", None)
+    if token is None:
+        token = next(_COUNTER) + (os.getpid() << 32)
+        try:
+            shared._parallel_token = token
+        except AttributeError:
+            pass
+    return int(token)
+
+
 def available_cores() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -93,7 +112,7 @@ class Workers:
             from joblib.externals.loky import get_reusable_executor
 
             self._pool = get_reusable_executor(max_workers=self.jobs)
-        token = next(_COUNTER) + (os.getpid() << 32)
+        token = _token_of(shared)
         out = []
         args = [(token, shared, func, it) for it in items]
         for i, res in enumerate(self._pool.map(_call, args)):

@@ -30,7 +30,13 @@ zoning that leaves three quarters of the estate mutually reachable
 isolates little).  :func:`choose_operating` takes the eligible candidate at
 γ = 1 (otherwise the nearest eligible γ), then moves to the finest eligible
 candidate at γ ≥ that one whose zones are all weak and whose μ band is no
-worse — finer zones for free.  No eligible candidate means no zoning
+worse — finer zones for free.  Failing that, when the base zoning is not
+on a *plateau* (no neighbouring γ of the grid gives as many zones with an
+ARI of at least ``plateau_ari``) it moves to the first finer eligible zoning
+that is, if that costs at most ``plateau_mu_slack`` more μ and stays in
+the base's μ band — a zoning that persists over a range of resolutions
+rather than one γ's compromise (Arenas, Fernández & Gómez 2008; Traag,
+Krings & Van Dooren 2013).  No eligible candidate means no zoning
 isolates anything: ``infeasible``.
 
 The same grid on degree-preserving rewirings of the graph gives the *null
@@ -51,9 +57,9 @@ import pandas as pd
 
 from flowgraph._arrays import GraphArrays, best_index, modularity_of
 from flowgraph._parallel import parallel_map
-from flowgraph._random import check_seed
+from flowgraph._random import seeded
 from flowgraph.communities.detect import check_algorithm, run_once
-from flowgraph.communities.stability import run_many, seeds_from
+from flowgraph.communities.stability import adjusted_rand, run_many, seeds_from
 
 from .nullmodel import null_seed, rewire_edge_arrays
 from .verdict import Thresholds, band_of
@@ -119,13 +125,14 @@ class Candidate:
     why_not: str = ""
     chosen: bool = False
     labels: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, dtype=np.int64))
+    neighbour_ari: float = math.nan  # highest ARI with an adjacent γ's zoning of as many zones
 
     def to_dict(self) -> dict[str, Any]:
         return {"resolution": self.resolution, "communities": self.communities, "mu": self.mu,
                 "rho": self.rho, "isolation": self.isolation,
                 "largest_zone_share": self.largest_zone_share, "modularity": self.modularity,
                 "all_weak": self.all_weak, "eligible": self.eligible, "why_not": self.why_not,
-                "chosen": self.chosen}
+                "chosen": self.chosen, "neighbour_ari": self.neighbour_ari}
 
 
 def _rho(mu: float) -> float:
@@ -161,6 +168,34 @@ def candidate_of(arrays: GraphArrays, labels: np.ndarray, resolution: float, n_s
                      why_not="; ".join(why), labels=labels)
 
 
+def neighbour_similarity(cands: Sequence[Candidate]) -> None:
+    """Set every candidate's ``neighbour_ari`` (internal).
+
+    That is its highest ARI with the zoning at an adjacent γ of the grid
+    that has the same number of zones; NaN when neither neighbour has (or
+    has no labels).  ``cands`` are ordered by resolution.
+
+    Examples
+    --------
+    >>> c = lambda r, lab: Candidate(r, max(lab) + 1, 0.1, 0.1, 0.5, 0.5, 0.3, True, True,
+    ...                              labels=np.array(lab))
+    >>> cands = [c(1.0, [0, 0, 0, 0, 1, 1]), c(1.5, [0, 0, 0, 1, 1, 1]), c(2.0, [0, 0, 0, 1, 1, 1]),
+    ...          c(3.0, [0, 0, 1, 1, 2, 2])]
+    >>> neighbour_similarity(cands)
+    >>> [round(x.neighbour_ari, 3) for x in cands]
+    [0.324, 1.0, 1.0, nan]
+    """
+    for i, c in enumerate(cands):
+        aris = [adjusted_rand(c.labels, cands[j].labels) for j in (i - 1, i + 1)
+                if 0 <= j < len(cands) and cands[j].communities == c.communities
+                and len(c.labels) and len(cands[j].labels) == len(c.labels)]
+        c.neighbour_ari = max(aris) if aris else math.nan
+
+
+def _band_index(mu: float, t: Thresholds) -> int:
+    return ("feasible", "feasible_with_exceptions", "marginal", "infeasible").index(band_of(mu, t))
+
+
 def choose_operating(cands: Sequence[Candidate], thresholds: Thresholds | None = None,
                      fixed: float | None = None) -> tuple[int | None, str]:
     """Index of the operating zoning on the curve and why (``None``: nothing is eligible).
@@ -169,8 +204,13 @@ def choose_operating(cands: Sequence[Candidate], thresholds: Thresholds | None =
     smallest eligible γ above 1, else the largest below 1.  It is refined to
     the candidate at a larger γ that isolates most (ties: the smaller γ)
     among those that are all-weak, isolate more than the base and sit in
-    the base's μ band or a better one.  A ``fixed`` resolution takes the
-    nearest candidate as is (eligible or not: the verdict then says so).
+    the base's μ band or a better one.  Without such a candidate, a base
+    that is not on a plateau (no adjacent γ gives as many zones with ARI ≥
+    ``plateau_ari``, see :func:`neighbour_similarity`) moves to
+    the eligible candidate at the smallest larger γ that is on one, isolates
+    more, costs at most ``plateau_mu_slack`` more μ and stays in the base's
+    μ band.  A ``fixed`` resolution takes the nearest candidate as is
+    (eligible or not: the verdict then says so).
 
     Examples
     --------
@@ -179,6 +219,17 @@ def choose_operating(cands: Sequence[Candidate], thresholds: Thresholds | None =
     ...          c(8.0, 20, 0.40, 0.9, False)]
     >>> choose_operating(cands)[0]
     2
+
+    Zones that are not all weak: the base (γ = 1) changes with γ, the
+    zoning at γ 1.5–2 does not, at 0.01 more μ.
+
+    >>> cands = [c(0.75, 12, 0.55, 0.88, False), c(1.0, 20, 0.59, 0.93, False),
+    ...          c(1.5, 24, 0.60, 0.935, False), c(2.0, 24, 0.60, 0.935, False), c(3.0, 27, 0.61, 0.94, False)]
+    >>> for x, ari in zip(cands, [0.7, 0.8, 0.99, 0.99, 0.9]):
+    ...     x.neighbour_ari = ari
+    >>> i, why = choose_operating(cands)
+    >>> cands[i].resolution, why.split("; ")[1]
+    (1.5, 'moved to the plateau at γ = 1.5: 24 zones, ARI 0.99 with a neighbouring γ, μ +0.010')
     """
     t = thresholds or Thresholds()
     if fixed is not None:
@@ -193,15 +244,27 @@ def choose_operating(cands: Sequence[Candidate], thresholds: Thresholds | None =
                                      else max(ok, key=lambda i: cands[i].resolution))
     b = cands[base]
     why = f"modularity zoning at γ = {b.resolution:g} ({b.communities} zones, isolation {b.isolation:.0%})"
-    limit = ("feasible", "feasible_with_exceptions", "marginal", "infeasible").index(band_of(b.mu, t))
+    limit = _band_index(b.mu, t)
     finer = [i for i in ok if cands[i].resolution > b.resolution and cands[i].all_weak
-             and ("feasible", "feasible_with_exceptions", "marginal", "infeasible").index(
-                 band_of(cands[i].mu, t)) <= limit and cands[i].isolation > b.isolation]
+             and _band_index(cands[i].mu, t) <= limit and cands[i].isolation > b.isolation]
     if finer:
         pick = max(finer, key=lambda i: (cands[i].isolation, -cands[i].resolution))
         p = cands[pick]
         return pick, (why + f"; refined to γ = {p.resolution:g}: {p.communities} zones, every one weak, "
                       f"isolation {p.isolation:.0%} in the same μ band")
+
+    def on_plateau(c: Candidate) -> bool:
+        return bool(c.neighbour_ari >= t.plateau_ari)      # NaN: no neighbour, no plateau
+
+    if not on_plateau(b):
+        plateau = [i for i in ok if cands[i].resolution > b.resolution and on_plateau(cands[i])
+                   and cands[i].isolation > b.isolation and cands[i].mu <= b.mu + t.plateau_mu_slack
+                   and _band_index(cands[i].mu, t) <= limit]
+        if plateau:
+            pick = min(plateau, key=lambda i: cands[i].resolution)
+            p = cands[pick]
+            return pick, (why + f"; moved to the plateau at γ = {p.resolution:g}: {p.communities} zones, "
+                          f"ARI {p.neighbour_ari:.2f} with a neighbouring γ, μ {p.mu - b.mu:+.3f}")
     return base, why
 
 
@@ -273,6 +336,7 @@ def tradeoff_on_arrays(arrays: GraphArrays, *, n_shared: int, algorithm: str, se
         best.update(_grid_runs(arrays, algorithm, [r], seeds, n_jobs=n_jobs, cache=cache, progress=progress))
     binary = arrays.with_edges(arrays.u, arrays.v, np.ones(arrays.m))
     cands = [candidate_of(binary, best[r].labels, r, n_shared, thresholds) for r in grid]
+    neighbour_similarity(cands)
     chosen, why = choose_operating(cands, thresholds, fixed_resolution)
     if chosen is not None:
         cands[chosen].chosen = True
@@ -349,6 +413,8 @@ def _boot_task(arrays: GraphArrays, item: tuple[int, str, float, int | None, int
                ) -> tuple[float, float, float, float]:
     i, algorithm, resolution, seed, n_shared, fixed = item
     rng = np.random.default_rng(np.random.SeedSequence([0 if seed is None else int(seed), 4241, i]))
+    if algorithm in ("leiden", "leidenalg", "igraph-louvain"):
+        arrays.to_igraph()                       # built once per worker; replicates copy it, new weights only
     weight = rng.exponential(1.0, arrays.m)      # Bayesian bootstrap: every pair kept, reweighted
     measure = rng.exponential(1.0, arrays.m)     # an independent draw to measure re-detected zones on
     g = arrays.with_edges(arrays.u, arrays.v, arrays.w * weight)
@@ -407,6 +473,7 @@ def bootstrap_on_arrays(arrays: GraphArrays, *, algorithm: str, resolution: floa
                             "resampled; the bootstrap treats talking pairs as the sampling unit")
 
 
+@seeded()
 def tradeoff_curve(G: nx.Graph, *, n_shared: int = 0, algorithm: str = "leiden", seed: int | None = 0,
                    n_seeds: int = 3, resolutions: Sequence[float] = TRADEOFF_RESOLUTIONS,
                    thresholds: Thresholds | None = None, n_null: int = 0,
@@ -439,7 +506,6 @@ def tradeoff_curve(G: nx.Graph, *, n_shared: int = 0, algorithm: str = "leiden",
     (30, 0.091, 0.97)
     """
     check_algorithm(algorithm)
-    check_seed(seed)
     t = thresholds or Thresholds()
     arrays = GraphArrays.from_networkx(G, None)
     curve = tradeoff_on_arrays(arrays, n_shared=n_shared, algorithm=algorithm, seed=seed, n_seeds=n_seeds,

@@ -67,6 +67,9 @@ class Thresholds:
     mu_infeasible: float = 0.50         # μ ≥ → infeasible (ρ ≥ 1)
     # what a zoning must isolate to count (policy choice)
     min_isolation: float = 0.25         # share of service pairs a zoning must make unreachable
+    # refinement to a resolution plateau (policy choice, docs/metrics.md §5)
+    plateau_ari: float = 0.95           # ARI with a neighbouring γ's zoning ≥ → the zoning is on a plateau
+    plateau_mu_slack: float = 0.02      # a plateau zoning may cost at most this much more μ than the base
     warn_largest_zone: float = 0.50     # largest zone holds more than this share of workloads → warning
     # evidence (warnings, never the verdict)
     min_modularity_z: float = 3.0       # z_Q < → "could be an artefact of a few busy services"
@@ -99,7 +102,8 @@ class Thresholds:
             raise ConfigError("thresholds must satisfy 0 ≤ mu_feasible ≤ mu_exceptions ≤ mu_infeasible ≤ 1")
         if not -1 <= self.min_stability_ari <= self.stable_ari <= 1:
             raise ConfigError("thresholds must satisfy min_stability_ari ≤ stable_ari ≤ 1")
-        for name in ("min_isolation", "warn_largest_zone", "shared_reach", "shared_community_reach",
+        for name in ("min_isolation", "plateau_ari", "plateau_mu_slack", "warn_largest_zone", "shared_reach",
+                     "shared_community_reach",
                      "shared_alpha",
                      "max_shared_pair_share", "warn_shared_pair_share", "warn_shared_share",
                      "max_unresolved_direction_share", "max_unmapped_share", "warn_unmapped_share",

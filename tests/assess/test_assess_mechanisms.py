@@ -185,3 +185,39 @@ def test_a_fixed_resolution_that_isolates_nothing_is_reported_as_such() -> None:
     fail = [r for r in a.reasons if r.effect == "fail"]
     assert a.verdict == "infeasible" and fail[0].code == "no_isolating_zoning"
     assert "fixed by the caller (1 zones at γ = 0.01)" in fail[0].message
+
+
+def _uneven_planted(mu: float = 0.5, seed: int = 1) -> tuple[nx.Graph, np.ndarray]:
+    """16 planted groups of 16–48 services, mean degree 16, a share ``mu`` of each one's pairs outside."""
+    sizes = sorted(np.random.default_rng(seed).integers(15, 50, 16).tolist())
+    n, deg = sum(sizes), 16
+    p_out = deg * mu / (n - n / len(sizes))
+    probs = [[deg * (1 - mu) / (a - 1) if i == j else p_out for j in range(len(sizes))] for i, a in enumerate(sizes)]
+    G = nx.stochastic_block_model(sizes, probs, seed=seed)
+    return G, np.array([G.nodes[i]["block"] for i in range(n)])
+
+
+def test_a_resolution_plateau_gives_the_planted_zone_count_where_gamma_one_merges_groups():
+    """At μ 0.5 modularity at γ = 1 merges planted groups (14 zones for 16, zones not all weak, so the
+    all-weak refinement cannot help); the zoning at γ 1.5 persists at γ 2 (same 16 zones, ARI 1) for
+    0.01 more μ, and the plateau rule moves there.  Without the rule (no μ slack) γ = 1 stays."""
+    from sklearn.metrics import normalized_mutual_info_score
+
+    from flowgraph.assessment import Thresholds, tradeoff_curve
+
+    G, truth = _uneven_planted()
+    curve = tradeoff_curve(G, seed=0)
+    by_gamma = {c.resolution: c for c in curve.candidates}
+    base, op = by_gamma[1.0], curve.operating
+    assert base.communities == 14 and not base.all_weak and np.isnan(base.neighbour_ari)
+    assert (op.resolution, op.communities) == (1.5, 16) and by_gamma[2.0].communities == 16
+    assert op.neighbour_ari == 1.0 and 0 < op.mu - base.mu <= 0.02
+    assert "moved to the plateau at γ = 1.5: 16 zones" in curve.choice
+    assert normalized_mutual_info_score(truth, op.labels) > normalized_mutual_info_score(truth, base.labels) + 0.02
+    assert normalized_mutual_info_score(truth, op.labels) > 0.98
+    assert tradeoff_curve(G, seed=0, thresholds=Thresholds(plateau_mu_slack=0.0)).operating.communities == 14
+    # the assessment reports the plateau's zoning
+    r = assess(estate(random_direction(G, prefix="p")), **FAST)
+    assert r.chosen_resolution == 1.5 and r.metrics["communities"] == 16
+    planted_mu = np.mean([truth[a] != truth[b] for a, b in G.edges()])
+    assert abs(r.metrics["cross_community_edge_ratio"] - planted_mu) < 0.01
