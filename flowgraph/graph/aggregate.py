@@ -43,7 +43,7 @@ from .sql import (
     samples_sql,
 )
 
-__all__ = ["aggregate", "Aggregation", "DIRECTION_METHODS", "SAMPLES_PER_EDGE"]
+__all__ = ["aggregate", "Aggregation", "DIRECTION_METHODS", "SAMPLES_PER_EDGE", "direction_table"]
 
 DIRECTION_METHODS = ("tcp_flags", "listening_port", "port", "unresolved")
 SAMPLES_PER_EDGE = 3
@@ -68,7 +68,15 @@ class Aggregation:
         return (self.direction.get("unresolved", {}).get("connections", 0) / total) if total else 0.0
 
 
-def _direction_table(df: pd.DataFrame) -> dict:
+def direction_table(df: pd.DataFrame) -> dict:
+    """Connections and bytes per direction method, from the rows of ``DIRECTION_SQL``.
+
+    Every method of :data:`DIRECTION_METHODS` is present (zero when no row names it);
+    shared by the local and the Spark engine.
+
+    >>> direction_table(pd.DataFrame({"method": ["port"], "connections": [3], "bytes": [None]}))["port"]
+    {'connections': 3, 'bytes': 0}
+    """
     out = {m: {"connections": 0, "bytes": 0} for m in DIRECTION_METHODS}
     for row in df.itertuples(index=False):
         out[str(row.method)] = {"connections": int(row.connections), "bytes": int(row.bytes or 0)}
@@ -139,7 +147,7 @@ def aggregate(
         samples = con.sql(samples_sql(samples_per_edge) + " ORDER BY client, server, server_port, protocol, sample"
                           ).to_arrow_table().to_pandas()
         rejected = con.sql(REJECTED_SQL + " ORDER BY source, destination, port, protocol").to_arrow_table().to_pandas()
-        direction = _direction_table(con.sql(DIRECTION_SQL).to_arrow_table().to_pandas())
+        direction = direction_table(con.sql(DIRECTION_SQL).to_arrow_table().to_pandas())
     finally:
         con.close()
     for df in (edges, rejected, samples):

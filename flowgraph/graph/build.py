@@ -35,7 +35,9 @@ from ..resolve.resolver import RESOLVER_INPUT_COLUMNS
 from .aggregate import aggregate
 from .service_graph import ServiceGraph
 
-__all__ = ["build_graph", "graph_from_batches", "name_samples", "to_epoch_seconds", "WindowStats"]
+# as_inventory and assemble_graph are the interface the Spark engine shares with the local one
+__all__ = ["build_graph", "graph_from_batches", "name_samples", "to_epoch_seconds", "WindowStats", "as_inventory",
+           "assemble_graph"]
 
 
 class WindowStats:
@@ -115,7 +117,12 @@ def to_epoch_seconds(value: int | float | str | datetime | pd.Timestamp | None) 
     return int((ts - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1))
 
 
-def _as_inventory(inventory: Inventory | str | Path | None) -> Inventory | None:
+def as_inventory(inventory: Inventory | str | Path | None) -> Inventory | None:
+    """``inventory`` itself, or the inventory loaded from a path (``None`` stays ``None``).
+
+    >>> as_inventory(None) is None
+    True
+    """
     if inventory is None or isinstance(inventory, Inventory):
         return inventory
     return load_inventory(inventory)
@@ -132,7 +139,7 @@ def graph_from_batches(
     zero-argument callable returning one, evaluated after the batches are consumed);
     ``progress`` is called with the number of records of each batch as it is resolved.
     """
-    resolver = Resolver(_as_inventory(inventory), ip_ranges=ip_ranges, internet=internet,
+    resolver = Resolver(as_inventory(inventory), ip_ranges=ip_ranges, internet=internet,
                         since=to_epoch_seconds(since), until=to_epoch_seconds(until))
 
     stats = WindowStats(resolver.since, resolver.until)
@@ -159,7 +166,7 @@ def graph_from_batches(
     agg = aggregate(resolved(), session_gap=session_gap, memory_limit=memory_limit)
     agg.samples = name_samples(agg.samples, addresses=list(resolver._addr_ids), interfaces=list(resolver._eni_ids),
                                files=list(resolver._file_ids))
-    return _assemble(agg, resolver, read_summary, stats)
+    return assemble_graph(agg, resolver, read_summary, stats)
 
 
 def _lookup(codes: pd.Series, names: list | None) -> np.ndarray:
@@ -177,7 +184,7 @@ def name_samples(samples: pd.DataFrame, *, addresses: list | None, interfaces: l
 
     ``addresses``/``interfaces``: names by id (the local engine) or ``None``
     where the SQL already carried strings (Spark); ``files``: names by file id.
-    Nodes (``client``, ``server``) are named by :func:`_assemble` with the edges.
+    Nodes (``client``, ``server``) are named by :func:`assemble_graph` with the edges.
 
     >>> s = pd.DataFrame({"src_addr": [1], "dst_addr": [0], "interface": [-1], "file": [0], "line": [7]})
     >>> name_samples(s, addresses=["10.0.0.2", "10.0.0.1"], interfaces=["eni-1"], files=["a.log"]).to_dict("records")
@@ -232,7 +239,13 @@ def _identity_source(resolver: Resolver) -> str:
             (False, True): "capture", (False, False): "none"}[(has_inv, has_cap)]
 
 
-def _assemble(agg, resolver: Resolver, read_summary, stats: WindowStats | None = None) -> ServiceGraph:
+def assemble_graph(agg, resolver: Resolver, read_summary, stats: WindowStats | None = None) -> ServiceGraph:
+    """The :class:`ServiceGraph` from an aggregation and the resolver that coded its nodes.
+
+    Names the integer-coded nodes, builds the node table and the data-quality dict; the
+    local engine (:func:`build_graph`) and the Spark engine both end here, which is why
+    their graphs agree.
+    """
     if callable(read_summary):
         read_summary = read_summary()
     if read_summary is not None and hasattr(read_summary, "to_dict"):

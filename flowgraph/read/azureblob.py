@@ -169,7 +169,7 @@ def resolve_azure(uri: str, found: list, skipped: list[dict]) -> None:
     """
     from pyarrow import fs as pafs
 
-    from .sources import SourceFile, _skip_reason
+    from .sources import SourceFile, skip_reason
 
     account, container, prefix = parse_azure_uri(uri)
     filesystem = azure_filesystem(account)
@@ -193,7 +193,7 @@ def resolve_azure(uri: str, found: list, skipped: list[dict]) -> None:
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"cannot list '{uri}': {text}") from None
     for item in sorted((i for i in infos if i.type == pafs.FileType.File), key=lambda i: i.path):
-        reason = _skip_reason(item.base_name)
+        reason = skip_reason(item.base_name)
         if reason is None:
             found.append(SourceFile(name(item.path), item.path, filesystem, item.size))
         else:

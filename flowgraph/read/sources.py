@@ -36,7 +36,7 @@ from urllib.parse import urlparse
 
 from ..exceptions import ConfigError, InputError
 
-__all__ = ["SourceFile", "resolve_sources", "s3_filesystem", "READ_SUFFIXES", "describe", "local_file"]
+__all__ = ["SourceFile", "resolve_sources", "s3_filesystem", "READ_SUFFIXES", "describe", "local_file", "skip_reason"]
 
 READ_SUFFIXES = (".log", ".gz", ".txt", ".json", ".jsonl", ".parquet")
 """Suffixes read inside directories and S3 prefixes (plus names with no suffix)."""
@@ -81,7 +81,7 @@ class SourceFile:
         return self.filesystem.open_input_file(self.fs_path)
 
 
-def _skip_reason(name: str) -> str | None:
+def skip_reason(name: str) -> str | None:
     """Why a file found in a directory or prefix is not read (``None``: read it)."""
     if name.startswith((".", "_")):
         return "hidden or marker file"
@@ -150,7 +150,7 @@ def _resolve_s3(uri: str, options: dict | None, found: list[SourceFile], skipped
         raise InputError(f"cannot list '{uri}': {_first_line(exc)}") from None
     for item in sorted((i for i in infos if i.type == pafs.FileType.File), key=lambda i: i.path):
         full = f"s3://{item.path}"
-        reason = _skip_reason(item.base_name)
+        reason = skip_reason(item.base_name)
         if reason is None:
             found.append(SourceFile(full, item.path, filesystem, item.size))
         else:
@@ -245,7 +245,7 @@ def _walk(directory: str, found: list[SourceFile], skipped: list[dict]) -> None:
                 if not name.startswith("."):
                     subdirs.append(full)
                 continue
-            reason = _skip_reason(name)
+            reason = skip_reason(name)
             if reason is not None:
                 skipped.append({"file": full, "reason": reason})
                 continue

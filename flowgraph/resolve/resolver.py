@@ -54,7 +54,7 @@ from .addresses import InternetGranularity, classify, parse_ip
 from .inventory import TIME_MAX, TIME_MIN, Inventory, service_name
 
 __all__ = ["Resolver", "RESOLVED_SCHEMA", "RESOLVED_NAMES_SCHEMA", "RESOLVER_INPUT_COLUMNS", "KIND_CODES",
-           "normalize_epoch"]
+           "KIND_NAMES", "load_ip_ranges", "normalize_epoch"]
 
 RESOLVER_INPUT_COLUMNS = [
     "srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr", "srcport", "dstport", "protocol",
@@ -98,7 +98,7 @@ least-known class of the two endpoints (0 service, 1 aws-service, 2 internet,
 (the Spark engine): strings are the same in every process, integer ids are not."""
 
 KIND_CODES = {"service": 0, "aws-service": 1, "internet": 2, "unknown": 3}
-_KINDS = list(KIND_CODES)
+KIND_NAMES = list(KIND_CODES)
 _NONE = -1
 _TIMED = -2
 _MS_THRESHOLD = 2_147_483_647
@@ -179,7 +179,7 @@ class Resolver:
         self._eni_node: dict[str, int] = {}
         self._node_addrs: set[int] = set()
         self.problems: list[str] = list(inventory.problems) if inventory is not None else []
-        self.stats = {k: {"records": 0, "bytes": 0} for k in _KINDS}
+        self.stats = {k: {"records": 0, "bytes": 0} for k in KIND_NAMES}
         self.unmapped_examples: list[dict] = []
         self._example_counts: dict[int, int] = {}
         self._example_addrs: set[int] = set()
@@ -198,7 +198,7 @@ class Resolver:
             self._inv_node = [self._node(s, "service") for s in ent["service"]]
             for row in inventory.enis.itertuples(index=False):
                 self._eni_node[str(row.interface_id)] = self._node(str(row.service), "service")
-        self._aws = _load_ip_ranges(ip_ranges) if ip_ranges is not None else None
+        self._aws = load_ip_ranges(ip_ranges) if ip_ranges is not None else None
 
     # -- registries -----------------------------------------------------------------
     def _node(self, name: str, kind: str) -> int:
@@ -416,7 +416,7 @@ class Resolver:
         rec_class = np.maximum(kinds[src_node], kinds[dst_node])
         rc = np.bincount(rec_class, minlength=4)
         rb = np.bincount(rec_class, weights=nbytes, minlength=4)
-        for k, name in enumerate(_KINDS):
+        for k, name in enumerate(KIND_NAMES):
             self.stats[name]["records"] += int(rc[k])
             self.stats[name]["bytes"] += int(rb[k])
         for code, limit in ((3, 10), (2, 5)):  # unknown private addresses, then internet peers
@@ -523,7 +523,7 @@ class Resolver:
             self._example_addrs.add(int(addr[j]))
             self._example_counts[code] = self._example_counts.get(code, 0) + 1
             self.unmapped_examples.append({
-                "address": (src_raw if on_src else dst_raw)[i].as_py(), "class": _KINDS[code],
+                "address": (src_raw if on_src else dst_raw)[i].as_py(), "class": KIND_NAMES[code],
                 "node": self.node_name(int(src_node[i] if on_src else dst_node[i])),
                 "file": str(files[i].as_py()) if files is not None else None,
                 "line": int(lines[i].as_py()) if lines is not None and lines[i].as_py() is not None else None,
@@ -538,7 +538,7 @@ class Resolver:
             nodes = np.fromiter((p >> 32 for p in self._node_addrs), dtype=np.int64)
             counts = np.bincount(nodes, minlength=len(names))
         df = pd.DataFrame({
-            "kind": [_KINDS[k] for k in self._node_kind], "addresses": counts,
+            "kind": [KIND_NAMES[k] for k in self._node_kind], "addresses": counts,
         }, index=pd.Index(names, name="service", dtype="string"))
         df["domain"] = pd.Series(pd.NA, index=df.index, dtype="string")
         df["account"] = pd.Series(pd.NA, index=df.index, dtype="string")
@@ -571,7 +571,8 @@ class Resolver:
         }
 
 
-def _load_ip_ranges(src: str | Path | dict) -> _PrefixTable:
+def load_ip_ranges(src: str | Path | dict) -> _PrefixTable:
+    """The prefix table of an AWS ``ip-ranges.json`` (a path or the parsed document)."""
     data = src if isinstance(src, dict) else json.loads(Path(src).read_text(encoding="utf-8"))
     nets, names = [], []
     for p in data.get("prefixes", []):

@@ -24,7 +24,7 @@ Steps (see ``docs/spark.md``):
 4. **Assemble on the driver.**  The per-file summaries are merged in the local
    reader's file order; the node table, quality dict and
    :class:`~flowgraph.graph.ServiceGraph` are built by the same code as the
-   local engine (:func:`flowgraph.graph.build._assemble`).
+   local engine (:func:`flowgraph.graph.build.assemble_graph`).
 """
 
 from __future__ import annotations
@@ -43,12 +43,12 @@ import pyarrow.compute as pc
 
 from .._optional import import_optional
 from ..exceptions import ConfigError, InputError
-from ..graph.aggregate import SAMPLES_PER_EDGE, Aggregation, _direction_table
-from ..graph.build import WindowStats, _as_inventory, _assemble, name_samples, to_epoch_seconds
+from ..graph.aggregate import SAMPLES_PER_EDGE, Aggregation, direction_table
+from ..graph.build import WindowStats, as_inventory, assemble_graph, name_samples, to_epoch_seconds
 from ..graph.service_graph import ServiceGraph
 from ..graph.sql import DIRECTION_SQL, EDGES_SQL, REJECTED_SQL, connections_sql, samples_sql
 from ..resolve.addresses import InternetGranularity
-from ..resolve.resolver import _KINDS, Resolver, _load_ip_ranges
+from ..resolve.resolver import KIND_NAMES, Resolver, load_ip_ranges
 from .tasks import SPARK_DDL, TaskConfig, display_path, file_key, resolve_files
 
 __all__ = ["edges", "build_graph_spark", "spark_uri"]
@@ -174,7 +174,7 @@ class _Resolution(Resolver):
     It registers the inventory's services exactly as every resolver does, then
     the other nodes in the order the local engine meets them, so node ids,
     the node table and the quality dict come out as the local engine's (built
-    by the same code, :func:`flowgraph.graph.build._assemble`).
+    by the same code, :func:`flowgraph.graph.build.assemble_graph`).
     """
 
     def __init__(self, inventory, *, internet: InternetGranularity, since, until, lazy_names, files: list[dict]) -> None:
@@ -208,7 +208,7 @@ class _Resolution(Resolver):
 
     def set_counts(self, stats: dict[int, tuple[int, int]], addresses: dict[int, int], distinct: int) -> None:
         for k, (records, nbytes) in stats.items():
-            self.stats[_KINDS[k]] = {"records": records, "bytes": nbytes}
+            self.stats[KIND_NAMES[k]] = {"records": records, "bytes": nbytes}
         self.records_used = sum(r for r, _ in stats.values())
         self._address_counts = addresses
         self._distinct = distinct
@@ -262,11 +262,11 @@ def _compute(spark, source, inventory=None, *, fields=None, since=None, until=No
     if internet not in ("single", "/16"):
         raise ConfigError(f"internet must be 'single' or '/16', not {internet!r}")
     connections_sql(session_gap)  # validates the gap before any work
-    inv = _as_inventory(inventory)
+    inv = as_inventory(inventory)
     ranges = None
     if ip_ranges is not None:
         ranges = ip_ranges if isinstance(ip_ranges, dict) else json.loads(Path(ip_ranges).read_text(encoding="utf-8"))
-        _load_ip_ranges(ranges)  # fail on the driver, not in every task
+        load_ip_ranges(ranges)  # fail on the driver, not in every task
     since_s, until_s = to_epoch_seconds(since), to_epoch_seconds(until)
     plan = _Plan(source)
     if not plan.uri_items and not plan.names:  # nothing to read: the local reader's message
@@ -340,7 +340,7 @@ def _run(spark, source, plan, cfg, shipped, files_df, run, inv, since_s, until_s
 
         def from_connections():
             e = _to_arrow(spark.sql(EDGES_SQL + " ORDER BY client, server, server_port, protocol")).to_pandas()
-            return e, _direction_table(_to_arrow(spark.sql(DIRECTION_SQL)).to_pandas())
+            return e, direction_table(_to_arrow(spark.sql(DIRECTION_SQL)).to_pandas())
 
         def samples():
             return _to_arrow(spark.sql(samples_sql(SAMPLES_PER_EDGE)
@@ -378,7 +378,7 @@ def _run(spark, source, plan, cfg, shipped, files_df, run, inv, since_s, until_s
     stats = WindowStats(since_s, until_s)
     stats.add_totals(window["first"], window["last"], int(window["records"] or 0),
                      int(window["accepted"] or 0), int(window["unknown"] or 0))
-    return _assemble(agg, resolution, read, stats)
+    return assemble_graph(agg, resolution, read, stats)
 
 
 def _unlisted_files(plan: _Plan, infos: list[dict], cfg: TaskConfig):

@@ -309,9 +309,9 @@ def resolve_files(batches: Iterable[pa.RecordBatch], cfg: TaskConfig) -> Iterato
                 else:
                     name = display_path(uri)
                     if uri not in cfg.explicit:
-                        from ..read.sources import _skip_reason
+                        from ..read.sources import skip_reason
 
-                        reason = _skip_reason(os.path.basename(name))
+                        reason = skip_reason(os.path.basename(name))
                         if reason is not None:
                             yield _summary_batch({"file": name, "skipped": reason})
                             continue
