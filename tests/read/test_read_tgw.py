@@ -50,3 +50,16 @@ def test_absent_action_is_reported_in_batch_metadata(tmp_path):
     absent = batches[0].schema.metadata[b"flowgraph.absent"].decode().split(",")
     assert "action" in absent and "srcaddr" not in absent
     assert batches[0].column("action").null_count == batches[0].num_rows == 24
+
+
+def test_absent_action_stays_absent_when_some_records_are_dropped(tmp_path):
+    """A NODATA record or a time window filters the batch; the surviving TGW records stay accepted."""
+    _write(tmp_path)
+    log = tmp_path / "tgw" / "a.log"
+    log.write_text(log.read_text() + "6 TransitGateway 123456789012 tgw-1 tgw-attach-1 - - - - - - - "
+                   "1700000000 1700000059 NODATA\n")
+    g = fg.build_graph(tmp_path / "tgw", tmp_path / "inv.csv")
+    assert len(g.edges) == 4 and len(g.rejected) == 0
+    windowed = fg.build_graph(tmp_path / "tgw", tmp_path / "inv.csv", since=1700000060)
+    assert len(windowed.edges) == 4 and len(windowed.rejected) == 0
+    assert int(windowed.edges["connections"].sum()) == 8  # k = 1, 2 of each pair (k = 0 is before since)
