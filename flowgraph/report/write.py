@@ -24,7 +24,7 @@ Examples
 ...     print(sorted(k for k in files if not k.startswith("figures/")))
 ...     print(files["exceptions.csv"].read_text().splitlines()[1])
 ['communities.csv', 'exceptions.csv', 'external_flows.csv', 'graph.graphml', 'graph.json', 'policy.json', 'policy.yaml', 'report.html', 'report.json', 'report.md', 'services.csv', 'shared_zone_flows.csv']
-a,0,c,1,443,6,2,99,1970-01-01T00:00:00Z,1970-01-01T00:01:00Z,tcp,9,1,1,,
+a,0,c,1,443,6,2,99,1970-01-01T00:00:00Z,1970-01-01T00:01:00Z,tcp,9,1,1,,,,,,,,,,,
 """
 
 from __future__ import annotations
