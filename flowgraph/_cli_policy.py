@@ -9,14 +9,10 @@ import sys
 __all__ = ["register"]
 
 
-def _compile(args: argparse.Namespace) -> int:
-    from .policy.compile import FORMATS, compile_text
-    from .policy.model import atomic_write, load_policy
+def _emit(args: argparse.Namespace, text: str) -> int:
+    """Write ``text`` to ``--out`` (atomically) or to stdout; exit code 0."""
+    from .policy.model import atomic_write
 
-    if args.to not in FORMATS:  # argparse choices already guard this; kept for direct calls
-        from .exceptions import ConfigError
-        raise ConfigError(f"unknown format {args.to!r}")
-    text = compile_text(load_policy(args.policy), args.to, namespace=args.namespace)
     if args.out:
         atomic_write(args.out, text)
     else:
@@ -24,47 +20,44 @@ def _compile(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compile(args: argparse.Namespace) -> int:
+    from .policy.compile import FORMATS, compile_text
+    from .policy.model import load_policy
+
+    if args.to not in FORMATS:  # argparse choices already guard this; kept for direct calls
+        from .exceptions import ConfigError
+        raise ConfigError(f"unknown format {args.to!r}")
+    text = compile_text(load_policy(args.policy), args.to, namespace=args.namespace)
+    return _emit(args, text)
+
+
 def _validate(args: argparse.Namespace) -> int:
-    from .policy.model import atomic_write, load_policy
+    from .policy.model import load_policy
     from .policy.validate import validate_policy
 
     policy = load_policy(args.policy)
     res = validate_policy(policy, args.sources, args.inventory, since=args.since, until=args.until,
                           curve=not args.no_curve)
     text = json.dumps(res.to_dict(), indent=2, default=str) + "\n" if args.json else res.to_markdown()
-    if args.out:
-        atomic_write(args.out, text)
-    else:
-        sys.stdout.write(text)
-    return 0
+    return _emit(args, text)
 
 
 def _diff(args: argparse.Namespace) -> int:
     from .policy.diff import diff_markdown, diff_reports, load_report
-    from .policy.model import atomic_write
 
     d = diff_reports(load_report(args.a), load_report(args.b))
     text = json.dumps(d, indent=2, default=str) + "\n" if args.json else diff_markdown(d)
-    if args.out:
-        atomic_write(args.out, text)
-    else:
-        sys.stdout.write(text)
-    return 0
+    return _emit(args, text)
 
 
 def _audit(args: argparse.Namespace) -> int:
     from .policy.audit import audit, audit_markdown, load_security_groups
-    from .policy.model import atomic_write
 
     granted = load_security_groups(args.security_groups, args.network_interfaces)
     res = audit(granted, args.sources, args.inventory, unused_days=args.unused_days,
                 since=args.since, until=args.until)
     text = json.dumps(res, indent=2, default=str) + "\n" if args.json else audit_markdown(res)
-    if args.out:
-        atomic_write(args.out, text)
-    else:
-        sys.stdout.write(text)
-    return 0
+    return _emit(args, text)
 
 
 def register(subparsers) -> None:
