@@ -128,3 +128,22 @@ def test_no_import_cycles_between_modules():
                 graph.add_edge(module, dest)
     assert graph.number_of_edges() > 100  # the scan sees the package's imports
     assert list(nx.simple_cycles(graph)) == []
+
+
+def test_one_default_algorithm_everywhere():
+    """detect_communities, stability, sweep, null model, assess and the CLI option agree."""
+    import inspect
+
+    from flowgraph._options import AnalysisConfig
+    from flowgraph.assessment.nullmodel import null_model_test
+    from flowgraph.communities import (
+        DEFAULT_ALGORITHM,
+        detect_communities,
+        resolution_sweep,
+        seed_stability,
+    )
+
+    assert DEFAULT_ALGORITHM == "leiden"
+    for fn in (detect_communities, seed_stability, resolution_sweep, null_model_test, fg.assess):
+        assert inspect.signature(fn).parameters["algorithm"].default == DEFAULT_ALGORITHM, fn
+    assert AnalysisConfig().algorithm == DEFAULT_ALGORITHM

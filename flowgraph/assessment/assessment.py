@@ -55,7 +55,7 @@ from flowgraph._arrays import GraphArrays, cross_ratio_of
 from flowgraph._parallel import Workers, effective_jobs
 from flowgraph._random import seeded
 from flowgraph._version import __version__
-from flowgraph.communities.detect import algorithm_engine, check_algorithm
+from flowgraph.communities.detect import DEFAULT_ALGORITHM, algorithm_engine, check_algorithm
 from flowgraph.communities.partition import Partition
 from flowgraph.communities.stability import (
     StabilityResult,
@@ -447,7 +447,7 @@ def assess(
     resolution: float | None = None,
     n_seeds: int = 20,
     n_null: int = 20,
-    algorithm: str = "leiden",
+    algorithm: str = DEFAULT_ALGORITHM,
     weight: str = "binary",
     shared_services: Iterable[str] = (),
     detect_shared: bool = True,

@@ -37,7 +37,7 @@ import numpy as np
 from flowgraph._arrays import GraphArrays, best_index, cross_ratio_of
 from flowgraph._parallel import Workers, parallel_map
 from flowgraph._random import seeded
-from flowgraph.communities.detect import check_algorithm, run_once
+from flowgraph.communities.detect import DEFAULT_ALGORITHM, check_algorithm, run_once
 from flowgraph.communities.stability import run_many, seeds_from
 from flowgraph.exceptions import ConfigError
 
@@ -325,7 +325,7 @@ def null_model_test(
     G: nx.Graph,
     *,
     n_null: int = 50,
-    algorithm: str = "louvain",
+    algorithm: str = DEFAULT_ALGORITHM,
     resolution: float = 1.0,
     seed: int | None = 0,
     weight: str | None = "weight",

@@ -5,7 +5,7 @@ resolution; disconnected communities are split; ids are deterministic),
 stability across seeds and a resolution sweep.
 """
 
-from .detect import ALGORITHMS, algorithm_engine, detect_communities
+from .detect import ALGORITHMS, DEFAULT_ALGORITHM, algorithm_engine, detect_communities
 from .partition import Partition
 from .stability import (
     DEFAULT_RESOLUTIONS,
@@ -21,6 +21,7 @@ from .stability import (
 
 __all__ = [
     "ALGORITHMS",
+    "DEFAULT_ALGORITHM",
     "DEFAULT_RESOLUTIONS",
     "Partition",
     "StabilityResult",

@@ -2,7 +2,7 @@
 
 Algorithms
 ----------
-``"louvain"`` (default)
+``"louvain"``
     python-louvain (``community.community_louvain.best_partition``), the
     Louvain method of Blondel et al. (2008); ``seed`` → ``random_state``.
     python-louvain 0.16 checks convergence with a modularity formula that
@@ -16,7 +16,7 @@ Algorithms
 ``"label_propagation"``
     networkx ``asyn_lpa_communities`` with ``seed``; the resolution is
     recorded but has no effect.
-``"leiden"`` (the assessment's default)
+``"leiden"`` (the default everywhere, :data:`DEFAULT_ALGORITHM`)
     igraph's ``community_leiden`` on the modularity objective with resolution
     γ, two iterations, seeded through a private ``random.Random``: the Leiden
     algorithm (Traag, Waltman & van Eck 2019) in igraph's C core, 15–20×
@@ -57,11 +57,15 @@ from .._arrays import GraphArrays, merge_edgeless, modularity_of, split_and_cano
 from .._random import seeded
 from .partition import Partition
 
-__all__ = ["ALGORITHMS", "detect_communities", "algorithm_engine"]
+__all__ = ["ALGORITHMS", "DEFAULT_ALGORITHM", "detect_communities", "algorithm_engine"]
 
 ALGORITHMS: tuple[str, ...] = ("louvain", "nx-louvain", "label_propagation", "leiden", "leidenalg",
                                 "igraph-louvain")
 """Names accepted by :func:`detect_communities`."""
+
+DEFAULT_ALGORITHM = "leiden"
+"""The algorithm every function uses unless told otherwise (detection, stability,
+resolution sweep, null model and the assessment alike)."""
 
 
 def _version(dist: str) -> str:
@@ -224,7 +228,7 @@ def to_partition(arrays: GraphArrays, run: Run, algorithm: str, weight: str | No
 def detect_communities(
     G: nx.Graph,
     *,
-    algorithm: str = "louvain",
+    algorithm: str = DEFAULT_ALGORITHM,
     resolution: float = 1.0,
     seed: int | None = 0,
     weight: str | None = "weight",
@@ -258,7 +262,7 @@ def detect_communities(
     >>> p.communities
     [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
     >>> round(p.modularity, 4), p.algorithm, p.seed, p.resolution
-    (0.4524, 'louvain', 0, 1.0)
+    (0.4524, 'leiden', 0, 1.0)
     """
     check_algorithm(algorithm)
     if not resolution > 0:

@@ -31,7 +31,7 @@ from flowgraph.exceptions import ConfigError
 from .._arrays import GraphArrays, best_index, cross_ratio_of
 from .._parallel import Workers, effective_jobs, parallel_map
 from .._random import seeded
-from .detect import Run, check_algorithm, run_once, to_partition
+from .detect import DEFAULT_ALGORITHM, Run, check_algorithm, run_once, to_partition
 from .partition import Partition
 
 __all__ = [
@@ -235,7 +235,7 @@ def seed_stability(
     G: nx.Graph,
     *,
     n_seeds: int = 20,
-    algorithm: str = "louvain",
+    algorithm: str = DEFAULT_ALGORITHM,
     resolution: float = 1.0,
     seed: int | None = 0,
     weight: str | None = "weight",
@@ -399,7 +399,7 @@ def resolution_sweep(
     *,
     resolutions: Iterable[float] = DEFAULT_RESOLUTIONS,
     n_seeds: int = 5,
-    algorithm: str = "louvain",
+    algorithm: str = DEFAULT_ALGORITHM,
     seed: int | None = 0,
     weight: str | None = "weight",
     fixed_resolution: float | None = None,

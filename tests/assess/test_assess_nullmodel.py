@@ -99,10 +99,11 @@ def test_null_model_separates_structure_from_noise() -> None:
 
 def test_null_model_same_pipeline_with_python_louvain() -> None:
     G = nx.planted_partition_graph(3, 12, 0.6, 0.02, seed=1)
-    a = null_model_test(G, n_null=3, n_seeds=2)
-    b = null_model_test(G, n_null=3, n_seeds=2)
+    a = null_model_test(G, n_null=3, n_seeds=2, algorithm="louvain")
+    b = null_model_test(G, n_null=3, n_seeds=2, algorithm="louvain")
     assert a.null_modularity == b.null_modularity        # seeded
     assert a.algorithm == "louvain" and a.n_seeds == 2
+    assert null_model_test(G, n_null=3, n_seeds=2).algorithm == "leiden"   # the default
 
 
 def test_zscore_edge_cases() -> None:

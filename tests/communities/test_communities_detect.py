@@ -60,7 +60,7 @@ def test_partition_records_run_and_ids_are_canonical() -> None:
             assert a[0] < b[0]
     assert firsts[0] == min(p.communities[0])
     # same seed, same result; relabelled graph with shuffled insertion gives the same ids
-    assert detect_communities(G, seed=7, resolution=0.9).to_dict() == p.to_dict()
+    assert detect_communities(G, seed=7, resolution=0.9, algorithm="louvain").to_dict() == p.to_dict()
 
 
 def test_partition_mapping_and_output() -> None:
