@@ -45,7 +45,7 @@ import numpy as np
 
 from .exceptions import ConfigError
 
-__all__ = ["SEED_MAX", "check_seed", "resolve_seed", "seeded"]
+__all__ = ["SEED_MAX", "check_seed", "resolve_seed", "resolved", "seeded"]
 
 SEED_MAX = 2**32 - 1
 """The largest seed (numpy's legacy ``RandomState`` and igraph accept 32-bit seeds)."""
@@ -80,6 +80,21 @@ def resolve_seed(seed: object) -> int:
     if seed is None:
         return secrets.randbits(32)
     assert isinstance(seed, int | np.integer)  # checked above
+    return int(seed)
+
+
+def resolved(seed: int | None) -> int:
+    """``seed`` inside a :func:`seeded` function, typed as the integer it always is there.
+
+    >>> resolved(7)
+    7
+    >>> resolved(None)
+    Traceback (most recent call last):
+    ...
+    RuntimeError: a seed reached an inner step unresolved; the public function must be @seeded
+    """
+    if seed is None:
+        raise RuntimeError("a seed reached an inner step unresolved; the public function must be @seeded")
     return int(seed)
 
 

@@ -53,7 +53,7 @@ import pandas as pd
 
 from flowgraph._arrays import GraphArrays, cross_ratio_of
 from flowgraph._parallel import Workers, effective_jobs
-from flowgraph._random import seeded
+from flowgraph._random import resolved, seeded
 from flowgraph._version import __version__
 from flowgraph.communities.detect import DEFAULT_ALGORITHM, algorithm_engine, check_algorithm
 from flowgraph.communities.partition import Partition
@@ -751,7 +751,7 @@ def _shared_zone(workload_graph: GraphArrays, pre_bin: GraphArrays, edges: pd.Da
     ran = False
     if detect and workload_graph.m > 0:
         first = stability_on_arrays(workload_graph, n_seeds=n_seeds, algorithm=algorithm,
-                                    resolution=1.0, seed=seed, weight=weight, n_jobs=1,
+                                    resolution=1.0, seed=resolved(seed), weight=weight, n_jobs=1,
                                     progress=progress, step="first-pass", ami=False).best
         labels = np.array([first[n] if n in workload_set else 0 for n in pre_bin.nodes], dtype=np.int64)
         ran = True
@@ -825,9 +825,9 @@ def _secondary(arrays: GraphArrays, binary: GraphArrays, conn: GraphArrays, edge
     """Stability, null model (one seed per graph) and metrics with reduced effort."""
     cache: dict = {}
     stab = stability_on_arrays(arrays, n_seeds=n_seeds, algorithm=algorithm, resolution=resolution,
-                               seed=seed, weight=weight, n_jobs=workers, progress=progress, cache=cache,
+                               seed=resolved(seed), weight=weight, n_jobs=workers, progress=progress, cache=cache,
                                ami_against_best=True)
-    null = null_on_arrays(arrays, n_null=n_null, algorithm=algorithm, resolution=resolution, seed=seed,
+    null = null_on_arrays(arrays, n_null=n_null, algorithm=algorithm, resolution=resolution, seed=resolved(seed),
                           n_seeds=1, swaps_per_edge=swaps_per_edge, n_jobs=workers, progress=progress,
                           cache=cache)
     return _evaluate(arrays, binary, conn, stab, null, edges, weight, thresholds, n_shared)

@@ -36,7 +36,7 @@ import numpy as np
 
 from flowgraph._arrays import GraphArrays, best_index, cross_ratio_of
 from flowgraph._parallel import Workers, parallel_map
-from flowgraph._random import seeded
+from flowgraph._random import resolved, seeded
 from flowgraph.communities.detect import DEFAULT_ALGORITHM, check_algorithm, run_once
 from flowgraph.communities.stability import run_many, seeds_from
 from flowgraph.exceptions import ConfigError
@@ -291,7 +291,7 @@ def _null_task(arrays: GraphArrays, item: tuple[int, str, float, list, float, in
 
 
 def null_on_arrays(arrays: GraphArrays, *, n_null: int, algorithm: str, resolution: float,
-                   seed: int | None, n_seeds: int = 3, swaps_per_edge: float = 10.0,
+                   seed: int, n_seeds: int = 3, swaps_per_edge: float = 10.0,
                    n_jobs: int | Workers | None = 1, progress: Callable[[str, int, int], None] | None = None,
                    step: str = "null-model", cache: dict | None = None) -> NullModelResult:
     """:func:`null_model_test` on prepared arrays (internal)."""
@@ -367,5 +367,5 @@ def null_model_test(
     check_algorithm(algorithm)
     arrays = GraphArrays.from_networkx(G, weight)
     return null_on_arrays(arrays, n_null=n_null, algorithm=algorithm, resolution=resolution,
-                          seed=seed, n_seeds=n_seeds, swaps_per_edge=swaps_per_edge,
+                          seed=resolved(seed), n_seeds=n_seeds, swaps_per_edge=swaps_per_edge,
                           n_jobs=n_jobs, progress=progress)

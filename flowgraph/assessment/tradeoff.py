@@ -57,7 +57,7 @@ import pandas as pd
 
 from flowgraph._arrays import GraphArrays, best_index, modularity_of
 from flowgraph._parallel import parallel_map
-from flowgraph._random import seeded
+from flowgraph._random import resolved, seeded
 from flowgraph.communities.detect import check_algorithm, run_once
 from flowgraph.communities.stability import adjusted_rand, run_many, seeds_from
 
@@ -308,7 +308,7 @@ class TradeOff:
         return self.frame().drop(columns=["why_not"]).to_html(float_format=lambda x: f"{x:.3f}")
 
 
-def _grid_runs(arrays: GraphArrays, algorithm: str, grid: list[float], seeds: list[int | None], *,
+def _grid_runs(arrays: GraphArrays, algorithm: str, grid: list[float], seeds: list[int], *,
                n_jobs: Any, cache: dict | None, progress: Progress | None) -> dict[float, Any]:
     runs = run_many(arrays, algorithm, [(r, s) for r in grid for s in seeds], n_jobs=n_jobs,
                     progress=progress, step="trade-off", cache=cache)
@@ -319,7 +319,7 @@ def _grid_runs(arrays: GraphArrays, algorithm: str, grid: list[float], seeds: li
     return out
 
 
-def tradeoff_on_arrays(arrays: GraphArrays, *, n_shared: int, algorithm: str, seed: int | None,
+def tradeoff_on_arrays(arrays: GraphArrays, *, n_shared: int, algorithm: str, seed: int,
                        n_seeds: int, thresholds: Thresholds,
                        resolutions: Sequence[float] = TRADEOFF_RESOLUTIONS,
                        fixed_resolution: float | None = None, extend: bool = True, n_jobs: Any = 1,
@@ -508,7 +508,7 @@ def tradeoff_curve(G: nx.Graph, *, n_shared: int = 0, algorithm: str = "leiden",
     check_algorithm(algorithm)
     t = thresholds or Thresholds()
     arrays = GraphArrays.from_networkx(G, None)
-    curve = tradeoff_on_arrays(arrays, n_shared=n_shared, algorithm=algorithm, seed=seed, n_seeds=n_seeds,
+    curve = tradeoff_on_arrays(arrays, n_shared=n_shared, algorithm=algorithm, seed=resolved(seed), n_seeds=n_seeds,
                                thresholds=t, resolutions=resolutions)
     null_band_on_arrays(arrays, curve, n_null=n_null, seed=seed, swaps_per_edge=swaps_per_edge, thresholds=t)
     return curve

@@ -30,7 +30,7 @@ from flowgraph.exceptions import ConfigError
 
 from .._arrays import GraphArrays, best_index, cross_ratio_of
 from .._parallel import Workers, effective_jobs, parallel_map
-from .._random import seeded
+from .._random import resolved, seeded
 from .detect import DEFAULT_ALGORITHM, Run, check_algorithm, run_once, to_partition
 from .partition import Partition
 
@@ -138,19 +138,17 @@ def _prepare(arrays: GraphArrays, algorithm: str) -> None:
         arrays.to_igraph()
 
 
-def seeds_from(seed: int | None, n: int) -> list[int | None]:
-    return [None] * n if seed is None else [int(seed) + i for i in range(n)]
+def seeds_from(seed: int, n: int) -> list[int]:
+    """The ``n`` run seeds ``seed, seed + 1, ...`` (``seed`` already resolved by :func:`seeded`)."""
+    return [int(seed) + i for i in range(n)]
 
 
-def run_many(arrays: GraphArrays, algorithm: str, tasks: Sequence[tuple[float, int | None]], *,
+def run_many(arrays: GraphArrays, algorithm: str, tasks: Sequence[tuple[float, int]], *,
              n_jobs: int | Workers | None = 1, progress: Progress | None = None, step: str = "runs",
              cache: dict | None = None) -> list[Run]:
     """Run ``(resolution, seed)`` tasks, reusing ``cache`` hits (internal)."""
     cb = None if progress is None else (lambda d, t: progress(step, d, t))
     keys = [(algorithm, float(r), s) for r, s in tasks]
-    if any(s is None for _, s in tasks):  # unseeded runs are never cached
-        _prepare(arrays, algorithm)
-        return parallel_map(_detect_task, keys, shared=arrays, n_jobs=n_jobs, progress=cb)
     cache = {} if cache is None else cache
     todo = list(dict.fromkeys(k for k in keys if k not in cache))
     if todo:
@@ -179,7 +177,7 @@ class StabilityResult:
     algorithm: str
     resolution: float
     weight: str | None
-    seeds: list[int | None]
+    seeds: list[int]
     modularity_by_seed: list[float]
     n_communities_by_seed: list[int]
     ari: float
@@ -208,7 +206,7 @@ class StabilityResult:
 
 
 def stability_on_arrays(arrays: GraphArrays, *, n_seeds: int, algorithm: str, resolution: float,
-                        seed: int | None, weight: str | None, n_jobs: int | Workers | None = 1,
+                        seed: int, weight: str | None, n_jobs: int | Workers | None = 1,
                         progress: Progress | None = None, step: str = "stability",
                         cache: dict | None = None, ami: bool = True,
                         ami_against_best: bool = False) -> StabilityResult:
@@ -275,7 +273,7 @@ def seed_stability(
     check_algorithm(algorithm)
     arrays = GraphArrays.from_networkx(G, weight)
     return stability_on_arrays(arrays, n_seeds=n_seeds, algorithm=algorithm,
-                               resolution=resolution, seed=seed, weight=weight, n_jobs=n_jobs,
+                               resolution=resolution, seed=resolved(seed), weight=weight, n_jobs=n_jobs,
                                progress=progress)
 
 
@@ -366,7 +364,7 @@ def choose_resolution(points: Sequence[SweepPoint], *, fixed: float | None = Non
 
 
 def sweep_on_arrays(arrays: GraphArrays, *, resolutions: Iterable[float], n_seeds: int,
-                    algorithm: str, seed: int | None, weight: str | None,
+                    algorithm: str, seed: int, weight: str | None,
                     fixed_resolution: float | None = None, tie_tolerance: float = 0.02,
                     n_jobs: int | Workers | None = 1, progress: Progress | None = None,
                     cache: dict | None = None) -> SweepResult:
@@ -442,5 +440,5 @@ def resolution_sweep(
         raise ConfigError(f"n_seeds must be at least 1, not {n_seeds}")
     arrays = GraphArrays.from_networkx(G, weight)
     return sweep_on_arrays(arrays, resolutions=resolutions, n_seeds=n_seeds, algorithm=algorithm,
-                           seed=seed, weight=weight, fixed_resolution=fixed_resolution,
+                           seed=resolved(seed), weight=weight, fixed_resolution=fixed_resolution,
                            tie_tolerance=tie_tolerance, n_jobs=n_jobs, progress=progress)
