@@ -79,6 +79,9 @@ SAMPLES_PER_EXCEPTION = 3
 LAYOUT_SEED = 7
 MAP_WIDTH, MAP_HEIGHT = 960, 600
 _PAD_X, _PAD_Y = 120, 60  # room for the labels under the nodes
+_LABEL_PX = 8.0  # width of one label character (bold 13 px sans), px
+_ROW_PX = 62.0  # height of a node with its label under it, px
+_MIN_GAP = 8.0  # px kept clear between an external node's box and any node placed before it
 
 EXTERNAL_LABELS = {"internet": "internet", "aws-service": "AWS services", "unknown": "unmapped addresses"}
 _PALETTE = ("#2563eb", "#059669", "#7c3aed", "#db2777", "#0891b2", "#65a30d", "#c2410c", "#4f46e5",
@@ -282,13 +285,14 @@ def zone_map(report: Mapping, flows: pd.DataFrame | None = None) -> dict:
             links.append({"a": rec["_lo"], "b": rec["_hi"], "kind": str(rec["kind"]), "pairs": int(rec["pairs"]),
                           "connections": int(rec["connections"])})
     order = sorted(sizes, key=_node_order)
-    pos = _layout(order, links, sizes)
     rmax = max([sizes[n] for n in order] or [1])
+    widths = {n: max(2 * _radius(sizes[n], rmax), _LABEL_PX * len(labels.get(n, n))) for n in order}
+    pos = _layout(order, links, sizes, widths)
     palette = {key: _PALETTE[i % len(_PALETTE)] for i, key in enumerate(n for n in order if kinds[n] == "zone")}
     nodes = []
     for key in order:
         x, y = pos[key]
-        r = 12 + 24 * math.sqrt(max(sizes[key], 1) / max(rmax, 1))
+        r = _radius(sizes[key], rmax)
         nodes.append({"key": key, "label": labels.get(key, key), "kind": kinds[key], "size": sizes[key],
                       "x": round(x, 1), "y": round(y, 1), "r": round(r, 1),
                       "color": palette.get(key, "#64748b")})
@@ -310,14 +314,21 @@ def _node_order(key: str) -> tuple:
     return ({"shared": 1, "unassigned": 2}.get(key, 3), 0, key)
 
 
-def _layout(order: list[str], links: list[dict], sizes: Mapping[str, int]) -> dict[str, tuple[float, float]]:
+def _radius(size: int, largest: int) -> float:
+    return 12 + 24 * math.sqrt(max(size, 1) / max(largest, 1))
+
+
+def _layout(order: list[str], links: list[dict], sizes: Mapping[str, int],
+            widths: Mapping[str, float] | None = None) -> dict[str, tuple[float, float]]:
     """Seeded layout, scaled into the SVG box (deterministic).
 
     Zones, the shared zone and unassigned workloads get a spring layout of the
     zone graph; the external nodes (internet, AWS, unmapped) then sit on a
     ring just outside it, in the direction of the zones they talk to, so they
-    do not squeeze the zones into a corner.
+    do not squeeze the zones into a corner, at the nearest ring position whose
+    box (node and label, ``widths`` px wide) clears every node already placed.
     """
+    widths = widths or {}
     if not order:
         return {}
     core = [n for n in order if not n.startswith("x-")]
@@ -335,19 +346,33 @@ def _layout(order: list[str], links: list[dict], sizes: Mapping[str, int]) -> di
     xy = np.array([raw[n] for n in core], dtype=float).reshape(-1, 2)
     if len(core):
         xy = xy - xy.mean(axis=0)
-        xy = xy / max(float(np.abs(xy).max()), 1e-9) * (0.84 if outer else 1.0)
+        xy = xy / max(float(np.abs(xy).max()), 1e-9) * (0.72 if outer else 1.0)
     pos = {n: xy[i] for i, n in enumerate(core)}
-    used: list[float] = []
+    half_w, half_h = MAP_WIDTH / 2 - _PAD_X, MAP_HEIGHT / 2 - _PAD_Y - 12
+    scale = np.array([half_w, half_h])
+    placed = [pos[n] * scale for n in core]  # pixel offsets from the centre
+    placed_w = [float(widths.get(n, 0.0)) for n in core]
+    candidates = np.linspace(-math.pi, math.pi, 72, endpoint=False)
+    ring = np.stack([np.cos(candidates), np.sin(candidates)], axis=1)
     for n in outer:
         near = [pos[x["b"] if x["a"] == n else x["a"]] for x in links
                 if n in (x["a"], x["b"]) and (x["b"] if x["a"] == n else x["a"]) in pos]
         v = np.mean(near, axis=0) if near else np.array([0.0, 0.0])
-        angle = math.atan2(float(v[1]), float(v[0])) if float(np.hypot(*v)) > 1e-6 else -math.pi / 2
-        while any(abs((angle - u + math.pi) % (2 * math.pi) - math.pi) < 0.45 for u in used):
-            angle += 0.5
-        used.append(angle)
-        pos[n] = np.array([math.cos(angle), math.sin(angle)])
-    half_w, half_h = MAP_WIDTH / 2 - _PAD_X, MAP_HEIGHT / 2 - _PAD_Y - 12
+        want = math.atan2(float(v[1]), float(v[0])) if float(np.hypot(*v)) > 1e-6 else -math.pi / 2
+        # room between this node's box and each placed one: the larger of the horizontal
+        # gap between the labels and the vertical gap between the rows (px)
+        if placed:
+            d = np.abs((ring * scale)[:, None, :] - np.array(placed)[None, :, :])
+            half = (float(widths.get(n, 0.0)) + np.array(placed_w)) / 2
+            room = np.maximum(d[:, :, 0] - half[None, :], d[:, :, 1] - _ROW_PX).min(axis=1)
+        else:
+            room = np.full(len(ring), np.inf)
+        off = np.abs((candidates - want + math.pi) % (2 * math.pi) - math.pi)
+        clear = room >= _MIN_GAP
+        i = int(np.argmin(np.where(clear, off, np.inf))) if clear.any() else int(np.argmax(room))
+        pos[n] = ring[i]
+        placed.append(ring[i] * scale)
+        placed_w.append(float(widths.get(n, 0.0)))
     return {n: (MAP_WIDTH / 2 + float(np.clip(p[0], -1, 1)) * half_w,
                 MAP_HEIGHT / 2 - 12 + float(np.clip(p[1], -1, 1)) * half_h) for n, p in pos.items()}
 

@@ -127,6 +127,18 @@ def test_zone_map_from_structure_is_deterministic(ireport, iflows):
     def dist(a, b):
         return ((pos[a][0] - pos[b][0]) ** 2 + (pos[a][1] - pos[b][1]) ** 2) ** 0.5
     assert dist("c2", "x-unknown") < dist("c0", "x-unknown")  # only accounts talks to the unmapped range
+    # no external node (with its label) is drawn over a zone or another external node
+    from flowgraph.report.interactive import _LABEL_PX, _ROW_PX
+
+    def box(n):
+        return max(2 * n["r"], _LABEL_PX * len(n["label"])) / 2
+    outer = [n for n in m["nodes"] if n["kind"] == "external"]
+    for a in outer:
+        for b in m["nodes"]:
+            if a is not b:
+                clear_x = abs(a["x"] - b["x"]) >= box(a) + box(b)
+                clear_y = abs(a["y"] - b["y"]) >= _ROW_PX
+                assert clear_x or clear_y, (a["label"], b["label"])
 
 
 def test_page_markup_is_self_contained(ipage):
