@@ -149,9 +149,11 @@ def caveats(report: Mapping) -> list[dict]:
                             "(partial inventory): those services are missing from the zones."})
     share = _get(report, "shared_zone", "share_of_services")
     if isinstance(share, (int, float)) and report.get("shared_services"):
+        k = len(report["shared_services"])
+        noun, verb, pron = ("service", "is", "its") if k == 1 else ("services", "are", "their")
         out.append({"key": "shared_zone",
-                    "text": f"{len(report['shared_services'])} shared-zone services ({share:.1%} of services) "
-                            "are reachable from every zone; their traffic is not counted as exceptions."})
+                    "text": f"{k} shared-zone {noun} ({share:.1%} of services) {verb} reachable from every "
+                            f"zone; {pron} traffic is not counted as exceptions."})
     return out
 
 

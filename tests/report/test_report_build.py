@@ -183,3 +183,15 @@ def test_verdict_text_follows_exception_concentration(conc, phrase):
     s = build_summary({"verdict": "feasible_with_exceptions",
                        "metrics": {"cross_community_edge_ratio": 0.25, "exception_concentration_top10": conc}})
     assert phrase in s["meaning"]
+
+
+def test_shared_zone_caveat_agrees_in_number():
+    from flowgraph.report.headline import caveats
+
+    one = {"shared_services": ["dns"], "shared_zone": {"share_of_services": 1 / 13}}
+    (c,) = [c for c in caveats(one) if c["key"] == "shared_zone"]
+    assert c["text"] == ("1 shared-zone service (7.7% of services) is reachable from every zone; "
+                         "its traffic is not counted as exceptions.")
+    two = {"shared_services": ["dns", "auth"], "shared_zone": {"share_of_services": 0.1}}
+    (c,) = [c for c in caveats(two) if c["key"] == "shared_zone"]
+    assert c["text"].startswith("2 shared-zone services (10.0% of services) are reachable")
