@@ -319,6 +319,21 @@ def _grid_runs(arrays: GraphArrays, algorithm: str, grid: list[float], seeds: li
     return out
 
 
+def _past_any_choice(mu: float, base_mu: float, t: Thresholds) -> bool:
+    """Whether zonings at larger γ can no longer be the operating point.
+
+    Past the infeasible edge (μ ≥ ``mu_infeasible``) and more than the plateau slack
+    above the base (the eligible zoning at γ = 1), a finer split is neither all-weak
+    (a zoning whose every zone is weak has μ < 0.5) nor within ``plateau_mu_slack`` of
+    the base, so :func:`choose_operating` cannot move to it: extending the grid beyond
+    only costs runs (on LFR graphs it used to double γ up to 512).
+
+    >>> _past_any_choice(0.62, 0.40, Thresholds()), _past_any_choice(0.45, 0.40, Thresholds())
+    (True, False)
+    """
+    return mu >= t.mu_infeasible and mu > base_mu + t.plateau_mu_slack
+
+
 def tradeoff_on_arrays(arrays: GraphArrays, *, n_shared: int, algorithm: str, seed: int,
                        n_seeds: int, thresholds: Thresholds,
                        resolutions: Sequence[float] = TRADEOFF_RESOLUTIONS,
@@ -328,14 +343,18 @@ def tradeoff_on_arrays(arrays: GraphArrays, *, n_shared: int, algorithm: str, se
     grid = sorted({float(r) for r in resolutions} | ({float(fixed_resolution)} if fixed_resolution else set()))
     seeds = seeds_from(seed, n_seeds)
     best = _grid_runs(arrays, algorithm, grid, seeds, n_jobs=n_jobs, cache=cache, progress=progress)
+    binary = arrays.with_edges(arrays.u, arrays.v, np.ones(arrays.m))
+    cands = [candidate_of(binary, best[r].labels, r, n_shared, thresholds) for r in grid]
+    at_one = [c for c in cands if math.isclose(c.resolution, 1.0) and c.eligible]
     while extend and len(grid) >= 2 and grid[-1] * 2 <= MAX_RESOLUTION and arrays.m:
         if best[grid[-1]].n_communities == best[grid[-2]].n_communities:
+            break
+        if at_one and _past_any_choice(cands[-1].mu, at_one[0].mu, thresholds):
             break
         r = grid[-1] * 2
         grid.append(r)
         best.update(_grid_runs(arrays, algorithm, [r], seeds, n_jobs=n_jobs, cache=cache, progress=progress))
-    binary = arrays.with_edges(arrays.u, arrays.v, np.ones(arrays.m))
-    cands = [candidate_of(binary, best[r].labels, r, n_shared, thresholds) for r in grid]
+        cands.append(candidate_of(binary, best[r].labels, r, n_shared, thresholds))
     neighbour_similarity(cands)
     chosen, why = choose_operating(cands, thresholds, fixed_resolution)
     if chosen is not None:

@@ -221,3 +221,21 @@ def test_a_resolution_plateau_gives_the_planted_zone_count_where_gamma_one_merge
     assert r.chosen_resolution == 1.5 and r.metrics["communities"] == 16
     planted_mu = np.mean([truth[a] != truth[b] for a, b in G.edges()])
     assert abs(r.metrics["cross_community_edge_ratio"] - planted_mu) < 0.01
+
+
+def test_grid_stops_extending_once_no_finer_zoning_can_be_chosen(monkeypatch):
+    """Past μ 0.5 and the plateau slack above γ = 1, finer zonings cannot be the operating
+    point: the grid ends at its base (16), where it used to double to 256 here."""
+    import networkx as nx
+
+    import flowgraph.assessment.tradeoff as T
+
+    G = nx.planted_partition_graph(10, 30, 0.3, 0.02, seed=3)
+    new = T.tradeoff_curve(G, seed=0, n_seeds=2)
+    assert max(new.resolutions) == 16.0
+    assert new.candidates[-1].mu >= 0.5
+    monkeypatch.setattr(T, "_past_any_choice", lambda *a: False)
+    old = T.tradeoff_curve(G, seed=0, n_seeds=2)
+    assert max(old.resolutions) == 256.0
+    assert (new.operating.resolution, new.operating.communities) == (old.operating.resolution,
+                                                                      old.operating.communities) == (1.0, 10)
