@@ -40,6 +40,7 @@ class GraphArrays:
         self.u = np.asarray(u, dtype=np.int64)
         self.v = np.asarray(v, dtype=np.int64)
         self.w = np.ones(len(self.u)) if w is None else np.asarray(w, dtype=np.float64)
+        self.windows: np.ndarray | None = None  # per edge: uint64 bit mask of the time windows it was seen in
         self._cache: dict[str, Any] = {}
 
     # -- construction ----------------------------------------------------------------------
@@ -68,7 +69,10 @@ class GraphArrays:
         new_pos[mask] = np.arange(int(mask.sum()))
         emask = mask[self.u] & mask[self.v]
         nodes = [n for n, k in zip(self.nodes, mask, strict=True) if k]
-        return GraphArrays(nodes, new_pos[self.u[emask]], new_pos[self.v[emask]], self.w[emask])
+        out = GraphArrays(nodes, new_pos[self.u[emask]], new_pos[self.v[emask]], self.w[emask])
+        if self.windows is not None:
+            out.windows = self.windows[emask]
+        return out
 
     def with_edges(self, u: np.ndarray, v: np.ndarray, w: np.ndarray | None = None) -> GraphArrays:
         """Same nodes, new edges (used for rewired copies); node-only caches are shared.
@@ -78,6 +82,8 @@ class GraphArrays:
         and only its weights are replaced instead of being built again.
         """
         out = GraphArrays(self.nodes, u, v, self.w if w is None else w)
+        if u is self.u and v is self.v:
+            out.windows = self.windows
         for key in ("index", "rank"):
             if key in self._cache:
                 out._cache[key] = self._cache[key]
@@ -88,10 +94,11 @@ class GraphArrays:
         return out
 
     def __getstate__(self) -> dict:
-        return {"nodes": self.nodes, "u": self.u, "v": self.v, "w": self.w}
+        return {"nodes": self.nodes, "u": self.u, "v": self.v, "w": self.w, "windows": self.windows}
 
     def __setstate__(self, state: dict) -> None:
         self.nodes, self.u, self.v, self.w = state["nodes"], state["u"], state["v"], state["w"]
+        self.windows = state.get("windows")
         self._cache = {}
 
     # -- sizes -----------------------------------------------------------------------------
@@ -299,3 +306,36 @@ def best_index(modularities: Sequence[float]) -> int:
     if np.all(np.isnan(arr)):
         return 0
     return int(np.nanargmax(arr))
+
+
+def pair_windows(arrays: GraphArrays, client: Sequence[Any], server: Sequence[Any],
+                 windows: np.ndarray) -> np.ndarray:
+    """Per edge of ``arrays``: OR of the ``windows`` bit masks of the directed rows on that pair.
+
+    Rows whose ends are not both nodes of ``arrays`` are ignored; an edge with no row gets 0.
+
+    >>> g = GraphArrays(["a", "b", "c"], np.array([0, 1]), np.array([1, 2]))
+    >>> pair_windows(g, ["a", "b", "c", "x"], ["b", "a", "b", "a"],
+    ...              np.array([1, 4, 2, 8], dtype=np.uint64)).tolist()
+    [5, 2]
+    """
+    index = pd.Index(arrays.nodes)
+    a = index.get_indexer(pd.Index(list(client)))
+    b = index.get_indexer(pd.Index(list(server)))
+    masks = np.asarray(windows, dtype=np.uint64)
+    ok = (a >= 0) & (b >= 0)
+    n = max(arrays.n, 1)
+    key = np.minimum(a[ok], b[ok]).astype(np.int64) * n + np.maximum(a[ok], b[ok])
+    masks = masks[ok]
+    out = np.zeros(arrays.m, dtype=np.uint64)
+    if not len(key):
+        return out
+    order = np.argsort(key, kind="stable")
+    key, masks = key[order], masks[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    ukey, umask = key[starts], np.bitwise_or.reduceat(masks, starts)
+    ekey = np.minimum(arrays.u, arrays.v) * n + np.maximum(arrays.u, arrays.v)
+    pos = np.searchsorted(ukey, ekey)
+    hit = (pos < len(ukey)) & (ukey[np.minimum(pos, len(ukey) - 1)] == ekey)
+    out[hit] = umask[pos[hit]]
+    return out

@@ -51,7 +51,7 @@ from typing import Any, TypedDict, cast
 import numpy as np
 import pandas as pd
 
-from flowgraph._arrays import GraphArrays, cross_ratio_of
+from flowgraph._arrays import GraphArrays, cross_ratio_of, pair_windows
 from flowgraph._parallel import Workers, effective_jobs
 from flowgraph._random import resolved, seeded
 from flowgraph._version import __version__
@@ -79,6 +79,7 @@ from .nullmodel import NullModelResult, null_on_arrays
 from .shared import SharedZone, _combined_scores, classify_shared, scores_on_arrays
 from .tradeoff import (
     TRADEOFF_RESOLUTIONS,
+    TimeWindows,
     TradeOff,
     Uncertainty,
     bootstrap_on_arrays,
@@ -584,6 +585,10 @@ def assess(
     A = full[weight].subgraph(zoned)
     A_bin = fb.subgraph(zoned)
     A_conn = full["connections"].subgraph(zoned)
+    windows = TimeWindows.of(graph.quality)
+    if windows is not None and "windows" in graph.edges.columns:
+        masks = pd.to_numeric(graph.edges["windows"], errors="coerce").fillna(0).to_numpy(dtype=np.uint64)
+        A.windows = pair_windows(A, graph.edges["client"].astype(str), graph.edges["server"].astype(str), masks)
     n_zone = len(zone.entries)
     jobs = effective_jobs(n_jobs, A.m)
     large = A.m > LARGE_GRAPH_EDGES
@@ -629,7 +634,7 @@ def assess(
         t = perf_counter()
         unc = bootstrap_on_arrays(A, algorithm=repeat_alg, resolution=gamma, seed=seed, n_boot=n_boot,
                                   n_shared=n_zone, level=th.interval_level, n_jobs=workers,
-                                  labels=main.labels, progress=progress)
+                                  labels=main.labels, windows=windows, progress=progress)
         timings["bootstrap"] = perf_counter() - t
         t = perf_counter()
         main.inputs.eligible = curve.operating is not None and curve.operating.eligible

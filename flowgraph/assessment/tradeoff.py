@@ -47,7 +47,7 @@ gives intervals for μ, ρ and *I* (:func:`bootstrap_on_arrays`).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -399,6 +399,39 @@ def null_band_on_arrays(arrays: GraphArrays, tradeoff: TradeOff, *, n_null: int,
     tradeoff.n_null = n_null
 
 
+@dataclass(frozen=True)
+class TimeWindows:
+    """The time windows a graph's edges are marked with (``edges["windows"]`` bit masks).
+
+    ``count`` windows of ``seconds`` each from ``origin`` (epoch seconds); bit ``j``
+    of a mask is window ``[origin + j·seconds, origin + (j+1)·seconds)``.
+    """
+
+    seconds: int
+    origin: int
+    count: int
+
+    @property
+    def label(self) -> str:
+        return "1 day" if self.seconds == 86_400 else f"{self.seconds / 3600:g} h"
+
+    @classmethod
+    def of(cls, quality: Mapping[str, Any] | None) -> TimeWindows | None:
+        """The windows recorded in a graph's ``quality["windows"]`` (``None`` if absent or fewer than 4)."""
+        w = (quality or {}).get("windows")
+        if not isinstance(w, Mapping):
+            return None
+        try:
+            out = cls(int(w["seconds"]), int(w["origin"]), int(w["count"]))
+        except (KeyError, TypeError, ValueError):
+            return None
+        return out if MIN_WINDOWS <= out.count <= 64 and out.seconds > 0 else None
+
+
+MIN_WINDOWS = 4
+"""Fewest time windows the interval resamples (fewer: the edge bootstrap)."""
+
+
 @dataclass
 class Uncertainty:
     """Resampling intervals of μ, ρ and isolation at the operating resolution.
@@ -420,39 +453,79 @@ class Uncertainty:
     note: str = ""
     mu_sampling: tuple[float, float] = (math.nan, math.nan)
     mu_redetected: tuple[float, float] = (math.nan, math.nan)
+    unit: str = "pairs"   # what was resampled: "windows" (time windows) or "pairs" (edge bootstrap)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"method": self.method, "n": self.n, "level": self.level, "mu": list(self.mu),
+        return {"method": self.method, "unit": self.unit, "n": self.n, "level": self.level, "mu": list(self.mu),
                 "mu_sampling": list(self.mu_sampling), "mu_redetected": list(self.mu_redetected),
                 "rho": list(self.rho), "isolation": list(self.isolation),
                 "communities": list(self.communities), "note": self.note}
 
 
-def _boot_task(arrays: GraphArrays, item: tuple[int, str, float, int | None, int, np.ndarray | None]
+def window_weights(masks: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Replicate weight of each pair: the draws of its windows over its number of windows.
+
+    ``masks`` are per-pair bit masks of the windows a pair was seen in, ``counts``
+    how often each window was drawn (a multinomial bootstrap over windows, mean 1).
+    A pair seen in every window keeps weight 1 whatever is drawn; one seen in a
+    single window gets 0 when that window is not drawn.
+
+    >>> window_weights(np.array([0b11, 0b01, 0b10], dtype=np.uint64), np.array([2, 0])).tolist()
+    [1.0, 2.0, 0.0]
+    """
+    masks = np.asarray(masks, dtype=np.uint64)
+    drawn = np.zeros(len(masks))
+    seen = np.zeros(len(masks))
+    for j, c in enumerate(np.asarray(counts)):
+        bit = ((masks >> np.uint64(j)) & np.uint64(1)).astype(np.float64)
+        drawn += c * bit
+        seen += bit
+    return np.divide(drawn, seen, out=np.zeros(len(masks)), where=seen > 0)
+
+
+def _boot_task(arrays: GraphArrays, item: tuple[int, str, float, int, int, np.ndarray | None, int]
                ) -> tuple[float, float, float, float]:
-    i, algorithm, resolution, seed, n_shared, fixed = item
-    rng = np.random.default_rng(np.random.SeedSequence([0 if seed is None else int(seed), 4241, i]))
+    i, algorithm, resolution, seed, n_shared, fixed, n_windows = item
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 4241, i]))
     if algorithm in ("leiden", "leidenalg", "igraph-louvain"):
         arrays.to_igraph()                       # built once per worker; replicates copy it, new weights only
-    weight = rng.exponential(1.0, arrays.m)      # Bayesian bootstrap: every pair kept, reweighted
-    measure = rng.exponential(1.0, arrays.m)     # an independent draw to measure re-detected zones on
+    if n_windows >= 2 and arrays.windows is not None:
+        # time windows resampled with replacement: a pair seen only in windows not drawn drops out
+        draw = np.full(n_windows, 1.0 / n_windows)
+        weight = window_weights(arrays.windows, rng.multinomial(n_windows, draw))
+        measure = window_weights(arrays.windows, rng.multinomial(n_windows, draw))
+    else:
+        weight = rng.exponential(1.0, arrays.m)      # Bayesian bootstrap: every pair kept, reweighted
+        measure = rng.exponential(1.0, arrays.m)     # an independent draw to measure re-detected zones on
     g = arrays.with_edges(arrays.u, arrays.v, arrays.w * weight)
-    lab = run_once(g, algorithm, resolution, None if seed is None else seed + i).labels
+    lab = run_once(g, algorithm, resolution, seed + i).labels
+    # re-detected zones are measured on the pairs whose two services the replicate saw
+    seen = g.strength(weight) > 0
+    both = seen[g.u] & seen[g.v]
     cross = lab[g.u] != lab[g.v]
-    mu_redetected = float(measure[cross].sum() / measure.sum())
+    total = float(measure[both].sum())
+    mu_redetected = float(measure[cross & both].sum() / total) if total > 0 else math.nan
     mu_fixed = math.nan
-    if fixed is not None:
+    if fixed is not None and weight.sum() > 0:
         fixed_cross = fixed[arrays.u] != fixed[arrays.v]
         mu_fixed = float(weight[fixed_cross].sum() / weight.sum())
-    iso = isolation_of(g, lab, n_shared)
+    present = weight > 0
+    iso = isolation_of(arrays.with_edges(arrays.u[present], arrays.v[present]), lab, n_shared)
     return mu_fixed, mu_redetected, iso, float(int(lab.max()) + 1 if len(lab) else 0)
 
 
-def bootstrap_on_arrays(arrays: GraphArrays, *, algorithm: str, resolution: float, seed: int | None,
+def bootstrap_on_arrays(arrays: GraphArrays, *, algorithm: str, resolution: float, seed: int,
                         n_boot: int, n_shared: int, level: float = 0.90, n_jobs: Any = 1,
-                        labels: np.ndarray | None = None,
+                        labels: np.ndarray | None = None, windows: TimeWindows | None = None,
                         progress: Progress | None = None) -> Uncertainty | None:
-    """Bayesian edge bootstrap (Rubin 1981): Exp(1) weight per talking pair (internal).
+    """Resampling interval: time windows when ``windows`` allows, else an edge bootstrap (internal).
+
+    With ``windows`` (``arrays.windows`` holds each pair's bit mask) the windows
+    of the logs (days, or 6-hour windows in a short span) are drawn with
+    replacement, the way a different stretch of the same length could have been
+    observed: pairs seen in every window stay, pairs seen only in windows not
+    drawn drop out.  Otherwise, a Bayesian edge bootstrap (Rubin 1981): Exp(1)
+    weight per talking pair.
 
     Each replicate gives two costs: that of the operating zoning ``labels``
     under the replicate's weights (sampling uncertainty of the zoning that
@@ -467,7 +540,9 @@ def bootstrap_on_arrays(arrays: GraphArrays, *, algorithm: str, resolution: floa
     if n_boot < 2 or arrays.m < 2:
         return None
     fixed = None if labels is None else np.asarray(labels, dtype=np.int64)
-    items = [(i, algorithm, float(resolution), seed, n_shared, fixed) for i in range(n_boot)]
+    use = windows if windows is not None and arrays.windows is not None else None
+    n_windows = use.count if use is not None else 0
+    items = [(i, algorithm, float(resolution), seed, n_shared, fixed, n_windows) for i in range(n_boot)]
     cb = None if progress is None else (lambda d, n: progress("bootstrap", d, n))
     res = np.array(parallel_map(_boot_task, items, shared=arrays, n_jobs=n_jobs, progress=cb))
     a = (1 - level) / 2 * 100
@@ -483,13 +558,20 @@ def bootstrap_on_arrays(arrays: GraphArrays, *, algorithm: str, resolution: floa
     sampling, redetected = interval(0), interval(1)
     both = [v for v in (*sampling, *redetected) if not math.isnan(v)]
     mu = (min(both), max(both))
-    return Uncertainty(method="Bayesian edge bootstrap (Exp(1) weights per talking pair): the operating "
-                              "zoning's cost, and that of zones re-detected on each replicate",
-                       n=n_boot, level=level, mu=mu, rho=(_rho(mu[0]), _rho(mu[1])),
+    if use is not None:
+        method = (f"time-window bootstrap ({n_windows} windows of {use.label} drawn with replacement): "
+                  "the operating zoning's cost, and that of zones re-detected on each replicate")
+        note = (f"the logs span {n_windows} windows of {use.label}; a replicate keeps the pairs seen in "
+                "the windows it draws")
+    else:
+        method = ("Bayesian edge bootstrap (Exp(1) weights per talking pair): the operating "
+                  "zoning's cost, and that of zones re-detected on each replicate")
+        note = ("the logs span too few time windows to resample them (or the graph carries no per-window "
+                "activity); the bootstrap treats talking pairs as the sampling unit")
+    return Uncertainty(method=method, n=n_boot, level=level, mu=mu, rho=(_rho(mu[0]), _rho(mu[1])),
                        isolation=interval(2), communities=interval(3),
-                       mu_sampling=sampling, mu_redetected=redetected,
-                       note="the service graph keeps no per-window edges, so time windows cannot be "
-                            "resampled; the bootstrap treats talking pairs as the sampling unit")
+                       mu_sampling=sampling, mu_redetected=redetected, note=note,
+                       unit="windows" if n_windows else "pairs")
 
 
 @seeded()

@@ -113,7 +113,7 @@ def test_to_dict_structure_is_exact_and_json_safe(series: dict) -> None:
     assert set(d["tradeoff"]) == {"algorithm", "candidates", "choice", "chosen_resolution", "n_null",
                                   "n_seeds", "n_shared", "null_band"}
     assert set(d["uncertainty"]) == {"communities", "isolation", "level", "method", "mu", "mu_sampling",
-                                     "mu_redetected", "n", "note", "rho"}
+                                     "mu_redetected", "n", "note", "rho", "unit"}
     assert set(d["cost_curve"]) == {"observed", "null_band", "choice"}
     assert d["abstained"] is False and isinstance(d["borderline"], list)
     assert set(d["external_nodes"]) == {"internet", "unknown", "edges"}
