@@ -65,6 +65,7 @@ from flowgraph.communities.stability import (
 )
 from flowgraph.exceptions import ConfigError
 from flowgraph.graph.service_graph import WEIGHTS, ServiceGraph, Weight
+from flowgraph.graph.windows import TimeWindows
 
 from .declared import DeclaredComparison, declared_on_arrays, dominant_domains
 from .metrics import (
@@ -79,7 +80,6 @@ from .nullmodel import NullModelResult, null_on_arrays
 from .shared import SharedZone, _combined_scores, classify_shared, scores_on_arrays
 from .tradeoff import (
     TRADEOFF_RESOLUTIONS,
-    TimeWindows,
     TradeOff,
     Uncertainty,
     bootstrap_on_arrays,

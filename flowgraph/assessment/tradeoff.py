@@ -47,7 +47,7 @@ gives intervals for μ, ρ and *I* (:func:`bootstrap_on_arrays`).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +60,7 @@ from flowgraph._parallel import parallel_map
 from flowgraph._random import resolved, seeded
 from flowgraph.communities.detect import check_algorithm, run_once
 from flowgraph.communities.stability import adjusted_rand, run_many, seeds_from
+from flowgraph.graph.windows import TimeWindows
 
 from .nullmodel import null_seed, rewire_edge_arrays
 from .verdict import Thresholds, band_of
@@ -397,39 +398,6 @@ def null_band_on_arrays(arrays: GraphArrays, tradeoff: TradeOff, *, n_null: int,
                      "rho_high": float(rho.max())})
     tradeoff.null_band = band
     tradeoff.n_null = n_null
-
-
-@dataclass(frozen=True)
-class TimeWindows:
-    """The time windows a graph's edges are marked with (``edges["windows"]`` bit masks).
-
-    ``count`` windows of ``seconds`` each from ``origin`` (epoch seconds); bit ``j``
-    of a mask is window ``[origin + j·seconds, origin + (j+1)·seconds)``.
-    """
-
-    seconds: int
-    origin: int
-    count: int
-
-    @property
-    def label(self) -> str:
-        return "1 day" if self.seconds == 86_400 else f"{self.seconds / 3600:g} h"
-
-    @classmethod
-    def of(cls, quality: Mapping[str, Any] | None) -> TimeWindows | None:
-        """The windows recorded in a graph's ``quality["windows"]`` (``None`` if absent or fewer than 4)."""
-        w = (quality or {}).get("windows")
-        if not isinstance(w, Mapping):
-            return None
-        try:
-            out = cls(int(w["seconds"]), int(w["origin"]), int(w["count"]))
-        except (KeyError, TypeError, ValueError):
-            return None
-        return out if MIN_WINDOWS <= out.count <= 64 and out.seconds > 0 else None
-
-
-MIN_WINDOWS = 4
-"""Fewest time windows the interval resamples (fewer: the edge bootstrap)."""
 
 
 @dataclass

@@ -10,8 +10,9 @@ from .service_graph import (
     WEIGHTS,
     ServiceGraph,
 )
+from .windows import TimeWindows, choose_windows
 
 __all__ = [
     "ServiceGraph", "build_graph", "graph_from_batches", "aggregate", "Aggregation",
-    "EDGE_COLUMNS", "NODE_COLUMNS", "NODE_KINDS", "SAMPLE_COLUMNS", "WEIGHTS",
+    "EDGE_COLUMNS", "NODE_COLUMNS", "NODE_KINDS", "SAMPLE_COLUMNS", "WEIGHTS", "TimeWindows", "choose_windows",
 ]

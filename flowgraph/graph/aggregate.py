@@ -36,12 +36,15 @@ import pyarrow as pa
 from ..resolve.resolver import RESOLVED_SCHEMA
 from .sql import (
     DIRECTION_SQL,
-    EDGES_SQL,
     REJECTED_SQL,
     SAMPLE_SQL_COLUMNS,
+    SPAN_SQL,
     connections_sql,
+    edges_sql,
     samples_sql,
+    windows_of,
 )
+from .windows import TimeWindows
 
 __all__ = ["aggregate", "Aggregation", "DIRECTION_METHODS", "SAMPLES_PER_EDGE", "direction_table"]
 
@@ -60,6 +63,8 @@ class Aggregation:
     samples: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SAMPLE_SQL_COLUMNS))
     """Up to ``samples_per_edge`` records per edge (:func:`~flowgraph.graph.sql.samples_sql`), engine-coded
     addresses, interfaces and files."""
+    windows: TimeWindows | None = None
+    """The time windows of ``edges["windows"]`` (``None``: no accepted connection, no column)."""
 
     @property
     def unresolved_direction_share(self) -> float:
@@ -143,7 +148,10 @@ def aggregate(
             con.execute(f"SET threads = {int(threads)}")
         _load(con, batches, chunk_rows)
         con.execute(f"CREATE TEMP TABLE connections AS {connections_sql(session_gap)}")
-        edges = con.sql(EDGES_SQL + " ORDER BY client, server, server_port, protocol").to_arrow_table().to_pandas()
+        span = con.sql(SPAN_SQL).fetchall()[0]
+        windows = windows_of(*span)
+        edges = con.sql(edges_sql(windows) + " ORDER BY client, server, server_port, protocol"
+                        ).to_arrow_table().to_pandas()
         samples = con.sql(samples_sql(samples_per_edge) + " ORDER BY client, server, server_port, protocol, sample"
                           ).to_arrow_table().to_pandas()
         rejected = con.sql(REJECTED_SQL + " ORDER BY source, destination, port, protocol").to_arrow_table().to_pandas()
@@ -154,4 +162,4 @@ def aggregate(
         for c in df.columns:
             if pd.api.types.is_numeric_dtype(df[c]):
                 df[c] = df[c].astype("int64")
-    return Aggregation(edges=edges, rejected=rejected, direction=direction, samples=samples)
+    return Aggregation(edges=edges, rejected=rejected, direction=direction, samples=samples, windows=windows)

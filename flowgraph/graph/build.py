@@ -271,6 +271,8 @@ def assemble_graph(agg, resolver: Resolver, read_summary, stats: WindowStats | N
     quality["unresolved_direction_share"] = round(agg.unresolved_direction_share, 6)
     quality["rejected_records"] = int(rejected["records"].sum()) if len(rejected) else 0
     quality["accepted_connections"] = int(edges["connections"].sum()) if len(edges) else 0
+    if agg.windows is not None:
+        quality["windows"] = agg.windows.to_dict()
     if read_summary is not None:
         quality["read"] = read_summary
     if stats is None:  # callers without running figures: derive them from the tables

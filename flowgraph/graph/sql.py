@@ -68,8 +68,14 @@ Spark engine gives the nodes the very ids the local engine gives them (see
 
 from __future__ import annotations
 
-__all__ = ["connections_sql", "samples_sql", "EDGES_SQL", "DIRECTION_SQL", "REJECTED_SQL", "EPHEMERAL_MIN",
-           "FILE_STRIDE", "SAMPLE_SQL_COLUMNS"]
+from typing import Any
+
+import pandas as pd
+
+from .windows import TimeWindows, choose_windows
+
+__all__ = ["connections_sql", "samples_sql", "edges_sql", "windows_of", "SPAN_SQL", "EDGES_SQL",
+           "DIRECTION_SQL", "REJECTED_SQL", "EPHEMERAL_MIN", "FILE_STRIDE", "SAMPLE_SQL_COLUMNS"]
 
 EPHEMERAL_MIN = 32768
 FILE_STRIDE = 1 << 36
@@ -232,7 +238,30 @@ WHERE sample <= {per_edge}
 """
 
 
-EDGES_SQL = """
+SPAN_SQL = """
+SELECT MIN(t_start) AS first_start, MAX(t_start) AS last_start
+FROM connections
+WHERE accepted = 1
+"""
+"""Earliest and latest start of accepted connections (to choose the time windows)."""
+
+
+def edges_sql(windows: TimeWindows | None = None) -> str:
+    """One row per (client, server, server port, protocol) of accepted connections.
+
+    With ``windows``, a ``windows`` column holds the bit mask of the windows the edge
+    had a connection start in (the sum of distinct powers of two: the same on DuckDB
+    and Spark, which spell bit operations differently).
+
+    >>> "windows" in edges_sql(TimeWindows(86400, 0, 7)), "windows" in edges_sql()
+    (True, False)
+    """
+    window = ""
+    if windows is not None:
+        seconds, origin = int(windows.seconds), int(windows.origin)
+        window = (f",\n       CAST(SUM(DISTINCT CAST(POW(2, CAST(FLOOR((t_start - {origin}) / {seconds}.0) AS BIGINT))"
+                  f" AS BIGINT)) AS BIGINT) AS windows")
+    return f"""
 SELECT client, server, server_port, protocol,
        COUNT(*) AS connections, CAST(SUM(packets) AS BIGINT) AS packets, CAST(SUM(bytes) AS BIGINT) AS bytes,
        MIN(t_start) AS first_seen, MAX(t_end) AS last_seen,
@@ -241,12 +270,23 @@ SELECT client, server, server_port, protocol,
        CAST(SUM(CASE WHEN method = 'tcp_flags' THEN 1 ELSE 0 END) AS BIGINT) AS by_flags,
        CAST(SUM(CASE WHEN method = 'listening_port' THEN 1 ELSE 0 END) AS BIGINT) AS by_listening_port,
        CAST(SUM(CASE WHEN method = 'port' THEN 1 ELSE 0 END) AS BIGINT) AS by_port,
-       CAST(SUM(CASE WHEN method = 'unresolved' THEN 1 ELSE 0 END) AS BIGINT) AS unresolved
+       CAST(SUM(CASE WHEN method = 'unresolved' THEN 1 ELSE 0 END) AS BIGINT) AS unresolved{window}
 FROM connections
 WHERE accepted = 1
 GROUP BY client, server, server_port, protocol
 """
-"""One row per (client, server, server port, protocol) of accepted connections."""
+
+
+EDGES_SQL = edges_sql()
+"""One row per (client, server, server port, protocol) of accepted connections (no windows)."""
+
+
+def windows_of(first_start: Any, last_start: Any) -> TimeWindows | None:
+    """The windows for a :data:`SPAN_SQL` row (``None`` when there is no accepted connection)."""
+    if first_start is None or last_start is None or pd.isna(first_start) or pd.isna(last_start):
+        return None
+    return choose_windows(int(first_start), int(last_start))
+
 
 DIRECTION_SQL = """
 SELECT method, COUNT(*) AS connections, CAST(SUM(bytes) AS BIGINT) AS bytes

@@ -14,7 +14,7 @@ Steps (see ``docs/spark.md``):
    row per file come back in one DataFrame, which is persisted.
 3. **Aggregate with the shared SQL.**  The records become the temporary view
    ``resolved``; :func:`~flowgraph.graph.sql.connections_sql`,
-   :data:`~flowgraph.graph.sql.EDGES_SQL`, :data:`~flowgraph.graph.sql.DIRECTION_SQL`
+   :func:`~flowgraph.graph.sql.edges_sql`, :data:`~flowgraph.graph.sql.DIRECTION_SQL`
    and :data:`~flowgraph.graph.sql.REJECTED_SQL` run unchanged with ``spark.sql``.
    Before that, node names are replaced by the integer ids the local engine
    would give them (see :mod:`flowgraph.spark.tasks`, *Node order*), so that
@@ -46,7 +46,15 @@ from ..exceptions import ConfigError, InputError
 from ..graph.aggregate import SAMPLES_PER_EDGE, Aggregation, direction_table
 from ..graph.build import WindowStats, as_inventory, assemble_graph, name_samples, to_epoch_seconds
 from ..graph.service_graph import ServiceGraph
-from ..graph.sql import DIRECTION_SQL, EDGES_SQL, REJECTED_SQL, connections_sql, samples_sql
+from ..graph.sql import (
+    DIRECTION_SQL,
+    REJECTED_SQL,
+    SPAN_SQL,
+    connections_sql,
+    edges_sql,
+    samples_sql,
+    windows_of,
+)
 from ..resolve.addresses import InternetGranularity
 from ..resolve.resolver import KIND_NAMES, Resolver, load_ip_ranges
 from .tasks import SPARK_DDL, TaskConfig, display_path, file_key, resolve_files
@@ -339,8 +347,10 @@ def _run(spark, source, plan, cfg, shipped, files_df, run, inv, since_s, until_s
         conn.createOrReplaceTempView("connections")
 
         def from_connections():
-            e = _to_arrow(spark.sql(EDGES_SQL + " ORDER BY client, server, server_port, protocol")).to_pandas()
-            return e, direction_table(_to_arrow(spark.sql(DIRECTION_SQL)).to_pandas())
+            span = spark.sql(SPAN_SQL).collect()[0]
+            windows = windows_of(span["first_start"], span["last_start"])
+            e = _to_arrow(spark.sql(edges_sql(windows) + " ORDER BY client, server, server_port, protocol")).to_pandas()
+            return e, direction_table(_to_arrow(spark.sql(DIRECTION_SQL)).to_pandas()), windows
 
         def samples():
             return _to_arrow(spark.sql(samples_sql(SAMPLES_PER_EDGE)
@@ -355,7 +365,7 @@ def _run(spark, source, plan, cfg, shipped, files_df, run, inv, since_s, until_s
             f_nodes = pool.submit(lambda: _to_arrow(spark.sql(ADDRESSES_SQL)).to_pylist())
             f_window = pool.submit(lambda: _to_arrow(spark.sql(WINDOW_SQL)).to_pylist())
             f_samples = pool.submit(samples)
-            (edges_t, direction), rejected_t = f_edges.result(), f_rejected.result()
+            (edges_t, direction, windows), rejected_t = f_edges.result(), f_rejected.result()
             samples_t = f_samples.result()
             traffic, per_node, window = f_traffic.result(), f_nodes.result(), f_window.result()[0]
     finally:
@@ -374,7 +384,8 @@ def _run(spark, source, plan, cfg, shipped, files_df, run, inv, since_s, until_s
     if resolution.records_used != used:  # every record's nodes must have found their ids
         raise RuntimeError(f"Spark engine: {used - resolution.records_used} resolved records lost their node id")
     agg = Aggregation(edges=_ints(edges_t), rejected=_ints(rejected_t), direction=direction,
-                      samples=name_samples(_ints(samples_t), addresses=None, interfaces=None, files=file_names))
+                      samples=name_samples(_ints(samples_t), addresses=None, interfaces=None, files=file_names),
+                      windows=windows)
     stats = WindowStats(since_s, until_s)
     stats.add_totals(window["first"], window["last"], int(window["records"] or 0),
                      int(window["accepted"] or 0), int(window["unknown"] or 0))

@@ -6,8 +6,9 @@ import pytest
 from _assess_helpers import planted_graph, service_graph_from_nx
 
 from flowgraph.assessment import assess
-from flowgraph.assessment.tradeoff import TimeWindows, window_weights
+from flowgraph.assessment.tradeoff import window_weights
 from flowgraph.graph import ServiceGraph
+from flowgraph.graph.windows import TimeWindows, choose_windows
 
 DAYS = 7
 EVERY_DAY = (1 << DAYS) - 1
@@ -43,8 +44,11 @@ def test_window_weights_keep_everyday_pairs_and_drop_unseen_ones():
     masks = np.array([EVERY_DAY, 0b1, 0b100], dtype=np.uint64)
     w = window_weights(masks, np.array([0, 3, 0, 1, 1, 1, 1]))
     assert w.tolist() == [1.0, 0.0, 0.0]
-    assert TimeWindows.of({"windows": {"seconds": 86_400, "origin": 0, "count": 3}}) is None  # < 4 windows
-    assert TimeWindows.of({"windows": {"seconds": 21_600, "origin": 0, "count": 4}}).label == "6 h"
+    assert TimeWindows.of({"windows": {"seconds": 21_600, "origin": 0, "count": 4}}) is None  # one day: too few
+    assert TimeWindows.of({"windows": {"seconds": 21_600, "origin": 0, "count": 8}}).label == "6 h"
+    assert choose_windows(0, 6 * 86_400) == TimeWindows(21_600, 0, 25)      # under a week: 6-hour windows
+    assert choose_windows(0, 7 * 86_400) == TimeWindows(86_400, 0, 8)       # a week or more: days
+    assert choose_windows(0, 200 * 86_400).count <= 63
 
 
 def test_pairs_seen_every_day_give_no_sampling_spread(base):

@@ -234,3 +234,24 @@ def test_undirected_weights(weight, expected):
     recs = connection("10.0.0.1", "10.0.0.2", 41000, 8080) + connection("10.0.0.2", "10.0.0.1", 41000, 9090)
     g = build(recs).undirected(weight)
     assert g["web"]["api"]["weight"] == pytest.approx(expected)
+
+
+def test_edges_carry_the_windows_they_were_seen_in():
+    """Day windows over an eight-day estate: each edge's mask has one bit per day it was seen."""
+    import numpy as np
+
+    from flowgraph import synth
+    from flowgraph.graph import TimeWindows
+
+    est = synth.generate_estate(domains=3, services=18, shared_services=1, connections=3000, hours=8 * 24,
+                                seed=5)
+    g = graph_from_batches(est.records().to_batches(max_chunksize=4000), Inventory.from_frame(est.inventory))
+    w = TimeWindows.of(g.quality)
+    assert w is not None and w.seconds == 86_400 and w.origin % 86_400 == 0 and w.count in (8, 9)
+    masks = g.edges["windows"].astype("int64").to_numpy()
+    bits = np.array([bin(int(m)).count("1") for m in masks])
+    assert (bits == g.edges["days_seen"].to_numpy()).all()
+    first_day = (g.edges["first_seen"].to_numpy() - w.origin) // w.seconds
+    lowest = np.array([(int(m) & -int(m)).bit_length() - 1 for m in masks])
+    assert (lowest == first_day).all()
+    assert masks.max() < 1 << w.count

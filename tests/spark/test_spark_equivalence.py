@@ -102,7 +102,7 @@ def test_edges_function_on_a_uri_that_spark_lists(spark, handmade):
     pd.testing.assert_frame_equal(local.edges, e)
     assert list(e.columns) == ["client", "server", "server_port", "protocol", "connections", "packets", "bytes",
                                "first_seen", "last_seen", "hours_seen", "days_seen", "by_flags",
-                               "by_listening_port", "by_port", "unresolved"]
+                               "by_listening_port", "by_port", "unresolved", "windows"]
 
 
 def test_bundled_sample_estate_same_graph_and_assessment(spark):

@@ -18,7 +18,14 @@ import pytest
 
 from flowgraph import synth
 from flowgraph.graph.build import graph_from_batches, name_samples
-from flowgraph.graph.sql import EDGES_SQL, REJECTED_SQL, connections_sql, samples_sql
+from flowgraph.graph.sql import (
+    REJECTED_SQL,
+    SPAN_SQL,
+    connections_sql,
+    edges_sql,
+    samples_sql,
+    windows_of,
+)
 from flowgraph.resolve import Inventory, Resolver
 from flowgraph.resolve.resolver import RESOLVED_NAMES_SCHEMA, RESOLVED_SCHEMA
 from flowgraph.spark import s3a_conf, spark_uri
@@ -33,7 +40,7 @@ def _run_sql(table: pa.Table, gap: int = 60, threads: int = 2, samples: list | N
     con.execute(f"SET threads = {threads}")
     con.register("resolved", table)
     con.execute(f"CREATE TEMP TABLE connections AS {connections_sql(gap)}")
-    e = con.sql(EDGES_SQL).to_arrow_table().to_pandas()
+    e = con.sql(edges_sql(windows_of(*con.sql(SPAN_SQL).fetchall()[0]))).to_arrow_table().to_pandas()
     r = con.sql(REJECTED_SQL).to_arrow_table().to_pandas()
     if samples is not None:
         samples.append(con.sql(samples_sql(3)).to_arrow_table().to_pandas())
