@@ -150,6 +150,50 @@ def test_ctrl_c_during_analyze_without_a_terminal(many_files, tmp_path):
     assert not (tmp_path / "r" / "report.json").exists()
 
 
+def _open_inputs(pid: int, folder: Path) -> bool | None:
+    """Whether the child has a file of ``folder`` open (``None`` once it is gone)."""
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return None
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}").startswith(str(folder)):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc to see that the run is reading")
+def test_ctrl_c_after_reading_while_duckdb_aggregates(many_files, tmp_path):
+    """DuckDB reports Ctrl-C as its own error ('Query interrupted'); it is still an interrupt: exit 130."""
+    proc, _ = _start(["analyze", str(many_files), "--inventory", str(many_files.parent / "inventory.csv"),
+                      "--out", str(tmp_path / "r")], tty=False)
+    try:
+        assert _wait_until_reading(proc.pid, many_files, 90)
+        quiet_since = None  # reading is over once no input file has been open for a second
+        while True:
+            state = _open_inputs(proc.pid, many_files)
+            assert state is not None, "the run ended before it was interrupted"
+            now = time.monotonic()
+            quiet_since = None if state else (quiet_since or now)
+            if quiet_since is not None and now - quiet_since > 1.0:
+                break
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    text = err.decode()
+    assert proc.returncode == EXIT_INTERRUPTED, text
+    assert "Traceback" not in text and "unexpected" not in text
+    m = PARTIAL.search(text)
+    assert m and _counts(m)[:2] == [FILES, FILES] and _counts(m)[3] == FILES * PER_FILE, text
+    assert text.splitlines()[-1] == "flowgraph: interrupted"
+
+
 def test_progress_line_on_a_terminal_redrawn_at_most_twice_a_second(many_files):
     proc, master = _start(["inspect", str(many_files)], tty=True)
     assert master is not None
