@@ -64,26 +64,19 @@ def run_analyze(args: argparse.Namespace) -> int:
         print(f"flowgraph analyze: error: {exc}", file=sys.stderr)
         return 2
     quiet = args.quiet or args.json
-    from tqdm.auto import tqdm
+    from ._cli_progress import ProgressLine
+    from .cli import interrupted_with, track_progress
 
-    bars: dict[str, tqdm] = {}
-    reading = tqdm(desc="reading flow logs", unit=" records", unit_scale=True, disable=True if quiet else None, file=sys.stderr)
-
-    def step(name: str, done: int, total: int) -> None:
-        if quiet:
-            return
-        bar = bars.get(name)
-        if bar is None:
-            bar = bars[name] = tqdm(desc=name, total=total, disable=None, file=sys.stderr, leave=False)
-        bar.n = done
-        bar.refresh()
-
+    line = ProgressLine(enabled=False if quiet else None)
+    track_progress(line)
     try:
-        assessment, graph, paths = analyze(cfg, progress=step, read_progress=reading.update)
+        assessment, graph, paths = analyze(cfg, progress=line.phase, read_status=line.reading)
+    except KeyboardInterrupt:
+        interrupted_with(line)
+        raise
     finally:
-        reading.close()
-        for bar in bars.values():
-            bar.close()
+        line.close()
+        track_progress(None)
     if args.json:
         sys.stdout.write(Path(paths["report.json"]).read_text(encoding="utf-8"))
         sys.stdout.write("\n")

@@ -5,7 +5,12 @@ registers its arguments and sets ``func`` to a ``_run_<name>(args) -> int``
 handler; :func:`main` dispatches.  Exit codes: 0 success, 2 bad usage
 (argparse: unknown option, missing or unparsable value), 3 unusable input or
 configuration, a missing extra, or any unexpected failure (one sentence on
-stderr, never a traceback; ``--debug`` shows it).
+stderr, never a traceback; ``--debug`` shows it), 130 interrupted (Ctrl-C:
+``inspect`` and ``analyze`` first print what was read so far).
+
+On a terminal, ``inspect`` and ``analyze`` show one progress line on stderr
+(:mod:`flowgraph._cli_progress`); off a terminal, or with ``analyze --quiet``
+/ ``--json``, they do not.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from urllib.parse import urlparse
 
 from .exceptions import ConfigError, FlowgraphError, MissingDependencyError, UsageError
 
-__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_USAGE", "EXIT_INPUT", "EXIT_INTERRUPTED"]
+__all__ = ["main", "build_parser", "interrupted_with", "track_progress", "EXIT_OK", "EXIT_USAGE", "EXIT_INPUT", "EXIT_INTERRUPTED"]
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -59,15 +64,57 @@ def _add_inspect(subparsers) -> None:
 
 
 def _run_inspect(args: argparse.Namespace) -> int:
+    from ._cli_progress import ProgressLine
     from .read import summarize_flows
 
-    summary = summarize_flows(args.sources, fields=args.fields,
-                              s3=_s3_options(args.endpoint_url, args.region))
+    line = ProgressLine()
+    track_progress(line)
+    try:
+        summary = summarize_flows(args.sources, fields=args.fields,
+                                  s3=_s3_options(args.endpoint_url, args.region), progress=line.reading)
+    except KeyboardInterrupt:
+        interrupted_with(line)
+        raise
+    finally:
+        line.close()
+        track_progress(None)
     if args.json:
         print(json.dumps(summary.to_dict(), indent=2))
     else:
         print(summary)
     return EXIT_OK
+
+
+_ACTIVE: list = []  # the running command's progress line, for an interrupt that cannot be raised
+
+
+def track_progress(line) -> None:
+    """Make ``line`` (a :class:`~flowgraph._cli_progress.ProgressLine`) the one an interrupt reports (``None``: none).
+
+    Needed when Ctrl-C lands where Python cannot raise it (a callback run by
+    DuckDB while it pulls record batches): :func:`main`'s hook then prints the
+    partial summary itself before exiting.
+    """
+    _ACTIVE[:] = [] if line is None else [line]
+
+
+def interrupted_with(line) -> None:
+    """On Ctrl-C: erase the progress line and print the partial read summary (if reading began) on stderr.
+
+    The caller re-raises; :func:`main` then prints ``flowgraph: interrupted`` and
+    returns :data:`EXIT_INTERRUPTED`.  Prints once per line, however it is reached.
+    """
+    if line not in _ACTIVE:
+        return
+    _ACTIVE.clear()
+    try:
+        line.close()
+        partial = line.partial()
+        if partial:
+            sys.stderr.write(f"flowgraph: {partial}\n")
+            sys.stderr.flush()
+    except (OSError, ValueError):  # stderr gone: the exit code still says it
+        pass
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,6 +167,8 @@ def _interrupt_even_when_unraisable(hook):
         if isinstance(unraisable.exc_value, KeyboardInterrupt):
             import os
 
+            for line in list(_ACTIVE):
+                interrupted_with(line)
             sys.stderr.write(_INTERRUPTED)
             sys.stderr.flush()
             os._exit(EXIT_INTERRUPTED)

@@ -54,8 +54,14 @@ def load_config_inventory(cfg: AnalysisConfig) -> Inventory | None:
 
 def analyze(cfg: AnalysisConfig, *, progress: Callable[[str, int, int], None] | None = None,
             read_progress: Callable[[int], None] | None = None,
+            read_status: Callable[[Any, int, int], None] | None = None,
             ) -> tuple[Assessment, ServiceGraph, dict[str, Any]]:
     """Run the pipeline and write the report; returns ``(assessment, graph, paths)``.
+
+    ``progress(step, done, total)`` follows the assessment, ``read_progress(n)``
+    gets the records of every resolved batch and ``read_status(summary,
+    files_done, files_total)`` the live read summary (local engine; see
+    :func:`flowgraph.scan_flows`).
 
     Every option is validated (:meth:`AnalysisConfig.validate`) and the inventory
     read before any flow log is.
@@ -77,7 +83,7 @@ def analyze(cfg: AnalysisConfig, *, progress: Callable[[str, int, int], None] | 
     elif cfg.engine == "local":
         graph = build_graph(cfg.sources, inventory, fields=cfg.fields, s3=s3, since=cfg.since,
                             until=cfg.until, ip_ranges=cfg.ip_ranges, internet=cfg.internet,
-                            session_gap=cfg.session_gap, progress=read_progress)
+                            session_gap=cfg.session_gap, progress=read_progress, read_status=read_status)
     else:
         raise ConfigError(f"engine must be local or spark, not {cfg.engine!r}")
     assessment = assess(graph, seed=cfg.seed, resolution=cfg.resolution, n_seeds=cfg.seeds,

@@ -156,6 +156,11 @@ def aggregate(
                           ).to_arrow_table().to_pandas()
         rejected = con.sql(REJECTED_SQL + " ORDER BY source, destination, port, protocol").to_arrow_table().to_pandas()
         direction = direction_table(con.sql(DIRECTION_SQL).to_arrow_table().to_pandas())
+    except (duckdb.InterruptException, RuntimeError) as exc:
+        # DuckDB turns Ctrl-C during a query into its own error: it is still Ctrl-C
+        if isinstance(exc, duckdb.InterruptException) or str(exc).startswith("Query interrupted"):
+            raise KeyboardInterrupt from None
+        raise
     finally:
         con.close()
     for df in (edges, rejected, samples):

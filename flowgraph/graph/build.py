@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -293,6 +294,7 @@ def build_graph(
     source, inventory: Inventory | str | Path | None = None, *, fields: str | None = None,
     s3: dict | None = None, since=None, until=None, ip_ranges=None, internet: str = "single",
     session_gap: int = 60, memory_limit: str = "1GB", progress: Callable[[int], None] | None = None,
+    read_status: Callable[[Any, int, int], None] | None = None,
 ) -> ServiceGraph:
     """Read flow logs from ``source`` and build the service graph.
 
@@ -314,6 +316,12 @@ def build_graph(
         One ``internet`` node or one per /16.
     session_gap : int
         Seconds of silence after which a 5-tuple starts a new connection.
+    progress : callable, optional
+        Called with the number of records of each batch as it is resolved.
+    read_status : callable, optional
+        ``read_status(summary, files_done, files_total)`` after every batch and
+        file, with the reader's live :class:`~flowgraph.read.ReadSummary`
+        (the ``progress`` of :func:`flowgraph.scan_flows`).
 
     Returns
     -------
@@ -323,7 +331,8 @@ def build_graph(
     """
     from ..read import scan_flows
 
-    scan = scan_flows(source, fields=fields, columns=RESOLVER_INPUT_COLUMNS, provenance=True, s3=s3)
+    scan = scan_flows(source, fields=fields, columns=RESOLVER_INPUT_COLUMNS, provenance=True, s3=s3,
+                      progress=read_status)
     return graph_from_batches(
         scan, inventory, read_summary=lambda: scan.summary, since=since, until=until, ip_ranges=ip_ranges,
         internet=internet, session_gap=session_gap, memory_limit=memory_limit, progress=progress,

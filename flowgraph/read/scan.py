@@ -11,7 +11,7 @@ widens them to one fixed schema and keeps the :class:`ReadSummary`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import chain
 
 import numpy as np
@@ -46,7 +46,8 @@ from .streams import (
 from .summary import ReadSummary
 from .text import Layout, default_layout, read_text
 
-__all__ = ["ABSENT_KEY", "FlowScan", "scan_flows", "read_flows", "summarize_flows", "PROVENANCE_SCHEMA"]
+__all__ = ["ABSENT_KEY", "FlowScan", "scan_flows", "read_flows", "summarize_flows", "PROVENANCE_SCHEMA",
+           "ReadProgress"]
 
 PROVENANCE_SCHEMA = pa.schema([
     pa.field("_file", pa.dictionary(pa.int32(), pa.string())),
@@ -90,6 +91,11 @@ def _check_columns(columns) -> tuple[str, ...] | None:
         if col not in out:
             out.append(col)
     return tuple(out)
+
+
+ReadProgress = Callable[[ReadSummary, int, int], None]
+"""``progress(summary, files_done, files_total)``: called by a scan after every batch and every file,
+with the live :class:`ReadSummary` (counts so far)."""
 
 
 class _NullCache:
@@ -262,8 +268,9 @@ class FlowScan:
     """
 
     def __init__(self, source, *, fields=None, columns=None, provenance: bool = True,
-                 s3: dict | None = None):
+                 s3: dict | None = None, progress: ReadProgress | None = None):
         self._source = source
+        self._progress = progress
         self._fields = _check_fields(fields)
         self._columns = _check_columns(columns)
         self._provenance = bool(provenance)
@@ -293,9 +300,14 @@ class FlowScan:
 
     def _narrow(self) -> Iterator[tuple[pa.RecordBatch, SourceFile]]:
         summary = self.summary = self._new_summary()
-        for src in self._files:
+        progress, total = self._progress, len(self._files)
+        for done, src in enumerate(self._files):
             for batch in _read_file(src, self._layout, summary):
+                if progress is not None:
+                    progress(summary, done, total)
                 yield batch, src
+            if progress is not None:
+                progress(summary, done + 1, total)
         if summary.records == 0:
             raise InputError(summary._no_records_sentence(self._description))
 
@@ -337,7 +349,7 @@ class FlowScan:
 
 
 def scan_flows(source, *, fields=None, columns=None, provenance: bool = True,
-               s3: dict | None = None) -> FlowScan:
+               s3: dict | None = None, progress: ReadProgress | None = None) -> FlowScan:
     """Stream the flow records of a source as Arrow record batches.
 
     Parameters
@@ -360,6 +372,10 @@ def scan_flows(source, *, fields=None, columns=None, provenance: bool = True,
         :class:`pyarrow.fs.S3FileSystem` options (``endpoint_override``,
         ``region``, ``access_key``, ``secret_key``, ``scheme``; ``endpoint_url``
         is an alias).  Credentials otherwise come from the usual AWS chain.
+    progress : callable, optional
+        ``progress(summary, files_done, files_total)``, called after every
+        batch and after every file with the live :class:`ReadSummary` (keep
+        it cheap: it runs on the reading thread; per batch, never per record).
 
     Returns
     -------
@@ -389,7 +405,7 @@ def scan_flows(source, *, fields=None, columns=None, provenance: bool = True,
     >>> scan.summary.records, scan.summary.header_lines
     (1, 1)
     """
-    return FlowScan(source, fields=fields, columns=columns, provenance=provenance, s3=s3)
+    return FlowScan(source, fields=fields, columns=columns, provenance=provenance, s3=s3, progress=progress)
 
 
 _PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.string(): pd.StringDtype()}
@@ -470,10 +486,10 @@ def read_flows(source, *, fields=None, columns=None, provenance: bool = False,
 
 
 def summarize_flows(source, *, fields=None, columns=None, provenance: bool = False,
-                    s3: dict | None = None) -> ReadSummary:
+                    s3: dict | None = None, progress: ReadProgress | None = None) -> ReadSummary:
     """Read a source completely and return only its :class:`ReadSummary`.
 
-    Parameters are those of :func:`scan_flows`; no rows are kept.
+    Parameters are those of :func:`scan_flows` (``progress`` included); no rows are kept.
 
     Raises
     ------
@@ -488,8 +504,12 @@ def summarize_flows(source, *, fields=None, columns=None, provenance: bool = Fal
     >>> s = summarize_flows(p)
     >>> s.records, s.skipdata, s.millisecond_timestamps, s.first_start
     (1, 1, 1, 1512564058)
+    >>> seen = []
+    >>> _ = summarize_flows(p, progress=lambda summary, done, total: seen.append((summary.records, done, total)))
+    >>> seen
+    [(1, 0, 1), (1, 1, 1)]
     """
-    scan = FlowScan(source, fields=fields, columns=columns, provenance=provenance, s3=s3)
+    scan = FlowScan(source, fields=fields, columns=columns, provenance=provenance, s3=s3, progress=progress)
     for _ in scan._narrow():
         pass
     return scan.summary

@@ -439,6 +439,18 @@ class PrefetchReader(io.RawIOBase):
     raised by the iterator are re-raised from :meth:`read`.  :meth:`peek_line`
     and :meth:`skip_line` let a caller consume the first lines before handing
     the object to a parser.
+
+    :meth:`close` stops the thread (named ``flowgraph-read-prefetch``) and
+    waits for it; a :meth:`read` still waiting on the queue in another thread
+    (a parser's) then returns end of file instead of blocking for ever.
+
+    Examples
+    --------
+    >>> r = PrefetchReader(iter([b"a\\n", b"b\\n"]), background=True)
+    >>> r.read(2), r.read(2), r.read(2)
+    (b'a\\n', b'b\\n', b'')
+    >>> r.close(); r._thread.is_alive()
+    False
     """
 
     _END = object()
@@ -487,7 +499,14 @@ class PrefetchReader(io.RawIOBase):
         if self._thread is None:
             chunk = next(self._chunks, None)
         else:
-            item = self._queue.get()
+            while True:
+                try:
+                    item = self._queue.get(timeout=0.1)
+                    break
+                except queue.Empty:
+                    if self._stop.is_set():  # closed while waiting (a parser thread): end of file
+                        self._done = True
+                        return None
             if isinstance(item, BaseException):
                 self._done = True
                 raise item

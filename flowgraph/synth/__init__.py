@@ -10,6 +10,9 @@ AWS does (four records per connection between two ENIs of the estate, two
 per ENI, both directions).  :func:`write_estate` writes it as S3-delivered
 ``.log.gz`` files with the inventory, the ENI description and the truth;
 :func:`write_sample` regenerates the bundled ``data/sample``.
+:func:`write_clouds` replays an estate in every cloud's format (AWS VPC,
+Transit Gateway, Azure VNet v4, GCP VPC Flow Logs; see
+:mod:`flowgraph.synth.clouds`).
 
 See ``docs/synthetic-estates.md`` for the model and every parameter.
 
@@ -34,6 +37,16 @@ Command line::
     python -m flowgraph.synth OUT_DIR [--sample] [--seed N] [--services N] ...
 """
 
+from .clouds import (
+    TGW_FORMAT,
+    azure_blobs,
+    gcp_entries,
+    tgw_records,
+    write_azure,
+    write_clouds,
+    write_gcp,
+    write_tgw,
+)
 from .estate import (
     AWS_SERVICE_RANGES,
     AZ_IDS,
@@ -59,6 +72,14 @@ __all__ = [
     "write_estate",
     "write_sample",
     "sample_estate",
+    "write_clouds",
+    "write_tgw",
+    "write_azure",
+    "write_gcp",
+    "tgw_records",
+    "azure_blobs",
+    "gcp_entries",
+    "TGW_FORMAT",
     "Estate",
     "Truth",
     "SAMPLE_PARAMS",

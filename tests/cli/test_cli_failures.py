@@ -102,8 +102,7 @@ def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(tmp_path, after):
     import signal
     import time
 
-    assert FLOWGRAPH, "the flowgraph console script is not installed in this environment"
-    proc = subprocess.Popen([FLOWGRAPH, "analyze", str(SAMPLE / "logs"), "--inventory", str(SAMPLE / "inventory.csv"),
+    proc = subprocess.Popen([sys.executable, "-m", "flowgraph", "analyze", str(SAMPLE / "logs"), "--inventory", str(SAMPLE / "inventory.csv"),
                              "--out", str(tmp_path / "r"), "--quiet"], cwd=REPO, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     running = _wait_until_mapped(proc.pid, "libarrow")
@@ -113,5 +112,8 @@ def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(tmp_path, after):
     out, err = proc.communicate(timeout=120)
     assert "Traceback" not in err, err
     assert running and proc.returncode == 130, (proc.returncode, err)
-    assert [ln for ln in err.splitlines() if ln.strip()] == ["flowgraph: interrupted"], err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    # an interrupt once reading began first says what was read (tests/cli/test_cli_progress.py)
+    assert lines[-1:] == ["flowgraph: interrupted"] and len(lines) <= 2, err
+    assert len(lines) == 1 or lines[0].startswith("flowgraph: read before the interrupt: "), err
     assert not (tmp_path / "r" / "report.json").exists()
