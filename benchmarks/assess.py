@@ -122,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         cpu = _cpu() - cpu0
         m = a.metrics
         from sklearn.metrics import normalized_mutual_info_score
-        labels = a.partition.labels([f"svc{i:05d}" for i in range(n)])
+        member = a.partition.membership  # services left unzoned (idle, shared) get their own label
+        labels = np.array([member.get(f"svc{i:05d}", -1) for i in range(n)], dtype=np.int64)
         print(f"\n== {n} services, {m['edges']} edges, planted mu={args.mu}, {n // block} domains, "
               f"n_jobs={a.parameters['n_jobs_used']}, null seeds={a.parameters['null_seeds_used']} ==")
         print(f"build graph            {build:8.2f} s")
