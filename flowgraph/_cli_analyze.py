@@ -64,19 +64,10 @@ def run_analyze(args: argparse.Namespace) -> int:
         print(f"flowgraph analyze: error: {exc}", file=sys.stderr)
         return 2
     quiet = args.quiet or args.json
-    from ._cli_progress import ProgressLine
-    from .cli import interrupted_with, track_progress
+    from .cli import progress_line
 
-    line = ProgressLine(enabled=False if quiet else None)
-    track_progress(line)
-    try:
+    with progress_line(enabled=False if quiet else None) as line:
         assessment, graph, paths = analyze(cfg, progress=line.phase, read_status=line.reading)
-    except KeyboardInterrupt:
-        interrupted_with(line)
-        raise
-    finally:
-        line.close()
-        track_progress(None)
     if args.json:
         sys.stdout.write(Path(paths["report.json"]).read_text(encoding="utf-8"))
         sys.stdout.write("\n")

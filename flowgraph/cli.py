@@ -16,8 +16,11 @@ On a terminal, ``inspect`` and ``analyze`` show one progress line on stderr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlparse
 
 from .exceptions import ConfigError, FlowgraphError, MissingDependencyError, UsageError
@@ -64,20 +67,11 @@ def _add_inspect(subparsers) -> None:
 
 
 def _run_inspect(args: argparse.Namespace) -> int:
-    from ._cli_progress import ProgressLine
     from .read import summarize_flows
 
-    line = ProgressLine()
-    track_progress(line)
-    try:
+    with progress_line() as line:
         summary = summarize_flows(args.sources, fields=args.fields,
                                   s3=_s3_options(args.endpoint_url, args.region), progress=line.reading)
-    except KeyboardInterrupt:
-        interrupted_with(line)
-        raise
-    finally:
-        line.close()
-        track_progress(None)
     if args.json:
         print(json.dumps(summary.to_dict(), indent=2))
     else:
@@ -115,6 +109,27 @@ def interrupted_with(line) -> None:
             sys.stderr.flush()
     except (OSError, ValueError):  # stderr gone: the exit code still says it
         pass
+
+
+@contextlib.contextmanager
+def progress_line(enabled: bool | None = None) -> Iterator[Any]:
+    """The command's :class:`~flowgraph._cli_progress.ProgressLine`, tracked for interrupts.
+
+    On Ctrl-C inside the block the partial summary is printed (:func:`interrupted_with`)
+    and the interrupt goes on to :func:`main`; the line is closed and untracked on any exit.
+    """
+    from ._cli_progress import ProgressLine
+
+    line = ProgressLine(enabled=enabled)
+    track_progress(line)
+    try:
+        yield line
+    except KeyboardInterrupt:
+        interrupted_with(line)
+        raise
+    finally:
+        line.close()
+        track_progress(None)
 
 
 def build_parser() -> argparse.ArgumentParser:
