@@ -1,7 +1,5 @@
-"""``python -m flowgraph``: the command line (:func:`flowgraph.cli.main`)."""
+"""``python -m flowgraph``: the command line (:func:`flowgraph.cli.run`)."""
 
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()

@@ -236,5 +236,33 @@ def _silence_stdout() -> None:
     except (OSError, ValueError):
         pass
 
+def run() -> None:
+    """The ``flowgraph`` program: :func:`main`, then leave without native teardown.
+
+    Arrow's and DuckDB's native thread pools can abort the process while the
+    interpreter finalises ("terminate called without an active exception",
+    exit -6; apache/arrow#34314, duckdb/duckdb#13904), after the output was
+    written in full.  So once the command is done this joins the remaining
+    Python threads, runs the ``atexit`` handlers (temporary directories, a
+    Spark session), flushes both streams and ends the process with the
+    command's exit code, skipping only the interpreter's own teardown.
+    """
+    import atexit
+    import os
+    import threading
+
+    code = main()
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing left to say
+            _silence_stdout()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
