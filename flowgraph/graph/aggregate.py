@@ -1,9 +1,14 @@
-"""Run the aggregation SQL on DuckDB: resolved batches -> edge table.
+"""The aggregation of resolved batches into the edge table (the local engine).
 
-DuckDB pulls the resolved Arrow batches as a stream and materialises them in
-its own compressed column store, spilling to a temporary directory past
-``memory_limit``, so a month of logs does not have to fit in memory.  The SQL
-is in :mod:`flowgraph.graph.sql` and is shared with the Spark engine.
+By default (``method="sorted"``) the records are grouped in buckets of whole
+5-tuple keys, held in memory up to ``bucket_rows`` records and spilled to Arrow
+files beyond, and each bucket is sessionised, de-duplicated and reduced to
+connections with NumPy (:mod:`flowgraph.graph.local_sql`); DuckDB then decides
+directions and aggregates edges, samples and the REJECT records with the
+specification's SQL (:mod:`flowgraph.graph.sql`, shared with the Spark engine).
+``method="sql"`` runs the whole specification on DuckDB instead, which
+materialises every record in its column store (spilling past ``memory_limit``);
+it is the reference the sorted path is tested against.
 
 Examples
 --------
@@ -25,22 +30,20 @@ Examples
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401 - pa.compute
+import pyarrow.ipc  # noqa: F401 - pa.ipc
 
 from ..resolve.resolver import RESOLVED_SCHEMA
-from .local_sql import (
-    BUCKET_SQL,
-    CONN_SCHEMA,
-    CONNECTIONS_FROM_CONN_SQL,
-    connection_table,
-    local_samples_sql,
-)
+from .local_sql import CONN_SCHEMA, CONNECTIONS_FROM_CONN_SQL, bucket_of, connection_table
 from .sql import (
     DIRECTION_SQL,
     EDGES_SQL,
@@ -90,14 +93,10 @@ def direction_table(df: pd.DataFrame) -> dict:
     return out
 
 
-def _load(con: duckdb.DuckDBPyConnection, batches: Iterable[pa.RecordBatch], chunk_rows: int,
-          extra: str = "") -> None:
-    """Insert resolved batches into the DuckDB table ``resolved`` in bounded chunks.
-
-    ``extra``: further columns computed on insert (``", <expr> AS <name>"``).
-    """
+def _load(con: duckdb.DuckDBPyConnection, batches: Iterable[pa.RecordBatch], chunk_rows: int) -> None:
+    """Insert resolved batches into the DuckDB table ``resolved`` in bounded chunks."""
     con.register("empty_resolved", RESOLVED_SCHEMA.empty_table())
-    con.execute(f"CREATE TEMP TABLE resolved AS SELECT *{extra} FROM empty_resolved")
+    con.execute("CREATE TEMP TABLE resolved AS SELECT * FROM empty_resolved")
     con.unregister("empty_resolved")
     buf: list[pa.RecordBatch] = []
     rows = 0
@@ -106,7 +105,7 @@ def _load(con: duckdb.DuckDBPyConnection, batches: Iterable[pa.RecordBatch], chu
         nonlocal buf, rows
         if buf:
             con.register("resolved_chunk", pa.Table.from_batches(buf, schema=RESOLVED_SCHEMA))
-            con.execute(f"INSERT INTO resolved SELECT *{extra} FROM resolved_chunk")
+            con.execute("INSERT INTO resolved SELECT * FROM resolved_chunk")
             con.unregister("resolved_chunk")
         buf, rows = [], 0
 
@@ -118,25 +117,99 @@ def _load(con: duckdb.DuckDBPyConnection, batches: Iterable[pa.RecordBatch], chu
     flush()
 
 
-RESOLVED_COLUMNS = ", ".join(f.name for f in RESOLVED_SCHEMA)
+class _Buckets:
+    """Resolved records grouped in buckets of whole keys: in memory up to ``bucket_rows`` records,
+    then spilled to ``parts`` Arrow files under ``directory``.
+
+    Spilling partitions ``spill_rows`` records at a time (one sort, one contiguous write per
+    part).  :meth:`tables` yields the records again as tables of whole keys of at most about
+    ``bucket_rows`` records (one part may hold more when keys are very unevenly spread).
+    """
+
+    def __init__(self, directory: str, bucket_rows: int, parts: int = 64, spill_rows: int = 1_000_000) -> None:
+        self.directory, self.bucket_rows, self.parts = directory, max(int(bucket_rows), 1), parts
+        self.spill_rows = max(min(int(spill_rows), self.bucket_rows), 1)
+        self.memory: list[pa.RecordBatch] = []
+        self.held = 0
+        self.spilled = False
+        self.part_rows = [0] * parts
+        self.writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        if not batch.num_rows:
+            return
+        self.memory.append(batch)
+        self.held += batch.num_rows
+        if self.held > (self.spill_rows if self.spilled else self.bucket_rows):
+            self.spilled = True
+            self._spill()
+
+    def _spill(self) -> None:
+        if not self.memory:
+            return
+        table = pa.Table.from_batches(self.memory, schema=RESOLVED_SCHEMA).combine_chunks()
+        self.memory, self.held = [], 0
+        part = bucket_of({n: table.column(n).to_numpy() for n in ("src_addr", "dst_addr", "sport", "dport", "proto")},
+                         self.parts)
+        order = np.argsort(part, kind="stable")
+        bounds = np.searchsorted(part[order], np.arange(self.parts + 1))
+        table = table.take(pa.array(order))
+        for p in range(self.parts):
+            lo, hi = int(bounds[p]), int(bounds[p + 1])
+            if hi > lo:
+                if p not in self.writers:
+                    self.writers[p] = pa.ipc.new_file(os.path.join(self.directory, f"part-{p}.arrow"), RESOLVED_SCHEMA)
+                self.writers[p].write_table(table.slice(lo, hi - lo))
+                self.part_rows[p] += hi - lo
+
+    def tables(self) -> Iterator[pa.Table]:
+        if not self.spilled:
+            if self.memory:
+                yield pa.Table.from_batches(self.memory, schema=RESOLVED_SCHEMA)
+            self.memory = []
+            return
+        self._spill()
+        for w in self.writers.values():
+            w.close()
+        group: list[int] = []
+        rows = 0
+        for p in [p for p in range(self.parts) if self.part_rows[p]]:
+            if group and rows + self.part_rows[p] > self.bucket_rows:
+                yield self._read(group)
+                group, rows = [], 0
+            group.append(p)
+            rows += self.part_rows[p]
+        if group:
+            yield self._read(group)
+
+    def _read(self, group: list[int]) -> pa.Table:
+        tables = []
+        for p in group:
+            path = os.path.join(self.directory, f"part-{p}.arrow")
+            with pa.OSFile(path) as f:
+                tables.append(pa.ipc.open_file(f).read_all())
+            os.unlink(path)
+        return pa.concat_tables(tables)
 
 
-def _sorted_connections(con: duckdb.DuckDBPyConnection, gap: int, bucket_rows: int) -> None:
-    """The table ``connections`` from ``resolved`` by :func:`~flowgraph.graph.local_sql.connection_table`,
-    one range of buckets (whole keys, about ``bucket_rows`` records) at a time."""
-    counts = con.execute("SELECT bucket, COUNT(*) FROM resolved GROUP BY bucket ORDER BY bucket").fetchall()
-    ranges: list[tuple[int, int, int]] = []  # (first bucket, end bucket, records)
-    for b, k in counts:
-        if ranges and ranges[-1][2] + k <= bucket_rows:
-            ranges[-1] = (ranges[-1][0], b + 1, ranges[-1][2] + k)
-        else:
-            ranges.append((b, b + 1, k))
+def _sorted_connections(con: duckdb.DuckDBPyConnection, batches: Iterable[pa.RecordBatch], gap: int,
+                        bucket_rows: int, chunk_rows: int, directory: str) -> None:
+    """Tables ``connections`` (by :func:`~flowgraph.graph.local_sql.connection_table`, one bucket
+    range at a time) and ``resolved`` (the REJECT records only: all that is read from it then)."""
+    buckets = _Buckets(directory, bucket_rows)
+
+    def rejects() -> Iterator[pa.RecordBatch]:
+        for b in batches:
+            buckets.add(b)
+            rej = b.filter(pa.compute.invert(b.column("accept")))
+            if rej.num_rows:
+                yield rej
+
+    _load(con, rejects(), chunk_rows)
     con.register("empty_conn", CONN_SCHEMA.empty_table())
     con.execute("CREATE TEMP TABLE conn AS SELECT * FROM empty_conn")
     con.unregister("empty_conn")
-    for lo, hi, _ in ranges:
-        # DuckDB's ORDER BY of the bucket was 2-3x slower than NumPy's lexsort of two packed keys
-        t = con.sql(f"SELECT {RESOLVED_COLUMNS} FROM resolved WHERE bucket >= {lo} AND bucket < {hi}").to_arrow_table()
+    for t in buckets.tables():
         cols = {name: t.column(name).to_numpy() for name in t.column_names}
         del t
         part = connection_table(cols, gap)
@@ -152,7 +225,7 @@ def _sorted_connections(con: duckdb.DuckDBPyConnection, gap: int, bucket_rows: i
 def aggregate(
     batches: Iterable[pa.RecordBatch], *, session_gap: int = 60, memory_limit: str = "1GB",
     threads: int | None = None, temp_directory: str | None = None, chunk_rows: int = 1_000_000,
-    samples_per_edge: int = SAMPLES_PER_EDGE, method: str = "sorted", bucket_rows: int = 2_000_000,
+    samples_per_edge: int = SAMPLES_PER_EDGE, method: str = "sorted", bucket_rows: int = 1_000_000,
 ) -> Aggregation:
     """Aggregate resolved record batches into the edge table with DuckDB.
 
@@ -172,7 +245,9 @@ def aggregate(
         Sample records kept per edge (``Aggregation.samples``).
     method : {"sorted", "sql"}
         ``"sorted"`` (default): the sorted formulation of :mod:`flowgraph.graph.local_sql`,
-        run on buckets of whole keys of about ``bucket_rows`` records each;
+        run on buckets of whole keys of about ``bucket_rows`` records each (past
+        ``bucket_rows`` records the buckets are spilled to Arrow files under
+        ``temp_directory``; DuckDB then only holds REJECT records and connections);
         ``"sql"``: the specification (:func:`~flowgraph.graph.sql.connections_sql`, what
         Spark runs) on DuckDB.  Both give the same tables (``tests/graph/test_fast_path.py``).
     """
@@ -193,14 +268,16 @@ def aggregate(
         if method == "sql":
             _load(con, batches, chunk_rows)
             con.execute(f"CREATE TEMP TABLE connections AS {connections_sql(session_gap)}")
-            sample_sql = samples_sql(samples_per_edge)
         else:
             connections_sql(session_gap)  # validates the gap before any work
-            _load(con, batches, chunk_rows, extra=f", CAST({BUCKET_SQL} AS SMALLINT) AS bucket")
-            _sorted_connections(con, session_gap, bucket_rows)
-            sample_sql = local_samples_sql(samples_per_edge)
+            os.makedirs(tmp, exist_ok=True)
+            spill = tempfile.mkdtemp(prefix="buckets-", dir=tmp)
+            try:
+                _sorted_connections(con, batches, session_gap, bucket_rows, chunk_rows, spill)
+            finally:
+                shutil.rmtree(spill, ignore_errors=True)
         edges = con.sql(EDGES_SQL + " ORDER BY client, server, server_port, protocol").to_arrow_table().to_pandas()
-        samples = con.sql(sample_sql + " ORDER BY client, server, server_port, protocol, sample"
+        samples = con.sql(samples_sql(samples_per_edge) + " ORDER BY client, server, server_port, protocol, sample"
                           ).to_arrow_table().to_pandas()
         rejected = con.sql(REJECTED_SQL + " ORDER BY source, destination, port, protocol").to_arrow_table().to_pandas()
         direction = direction_table(con.sql(DIRECTION_SQL).to_arrow_table().to_pandas())

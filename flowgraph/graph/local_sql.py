@@ -22,15 +22,15 @@ How it maps to the specification
 - Sample records: the specification carries every sample field through both
   aggregations with ``MIN_BY``; all of them are fields of one record, the
   connection's first record ``s_rec = file * FILE_STRIDE + seq`` (unique per
-  record).  Only ``s_rec`` is kept; :func:`local_samples_sql` ranks the
-  connections of each edge as :func:`~flowgraph.graph.sql.samples_sql` does and
-  reads the chosen records back from ``resolved`` by ``(file, seq)``.
+  record), which is simply gathered by position here.  The edges' samples are
+  then picked by the specification's own :func:`~flowgraph.graph.sql.samples_sql`.
 - The direction rules (:data:`~flowgraph.graph.sql.DECIDE_SQL`) are the
   specification's own text, run on DuckDB over the connection table.
 
-Records are processed in *buckets* of whole keys (a bucket number symmetric in
-the two ends, see :data:`BUCKET_SQL`), so the arrays in memory are bounded by
-the bucket size whatever the input size.
+Records are processed in *buckets* of whole keys (:func:`bucket_of`, symmetric
+in the two ends), so the arrays in memory are bounded by the bucket size
+whatever the input size (:func:`flowgraph.graph.aggregate.aggregate` spills the
+buckets to Arrow files past ``bucket_rows`` records).
 """
 
 from __future__ import annotations
@@ -40,12 +40,15 @@ import pyarrow as pa
 
 from .sql import DECIDE_SQL, FILE_STRIDE
 
-__all__ = ["connection_table", "local_samples_sql", "CONNECTIONS_FROM_CONN_SQL", "CONN_SCHEMA", "BUCKETS",
-           "BUCKET_SQL"]
+__all__ = ["connection_table", "bucket_of", "CONNECTIONS_FROM_CONN_SQL", "CONN_SCHEMA"]
 
-BUCKETS = 256
-BUCKET_SQL = f"((CAST(src_addr AS BIGINT) + dst_addr) * 1000003 + sport + dport + proto * 7) % {BUCKETS}"
-"""Bucket of a record: a function of its unordered 5-tuple (both directions of a key share it)."""
+def bucket_of(c: dict[str, np.ndarray], parts: int) -> np.ndarray:
+    """Bucket ``0..parts-1`` of each record: a function of its unordered 5-tuple, so all the records
+    of a key (both directions) share one bucket."""
+    mix = ((c["src_addr"].astype(np.int64) + c["dst_addr"]) * 1_000_003 + c["sport"].astype(np.int64) + c["dport"]
+           + c["proto"].astype(np.int64) * 7)
+    return (mix % parts).astype(np.int32)
+
 
 CONN_SCHEMA = pa.schema([
     ("a_addr", pa.int32()), ("a_port", pa.int32()), ("b_addr", pa.int32()), ("b_port", pa.int32()),
@@ -53,18 +56,22 @@ CONN_SCHEMA = pa.schema([
     ("packets", pa.int64()), ("bytes", pa.int64()), ("flags_ab", pa.int32()), ("flags_ba", pa.int32()),
     ("first_ab", pa.int64()), ("first_ba", pa.int64()), ("t_start", pa.int64()), ("t_end", pa.int64()),
     ("accepted", pa.int32()),
+    ("s_src_addr", pa.int32()), ("s_src_port", pa.int32()), ("s_dst_addr", pa.int32()), ("s_dst_port", pa.int32()),
+    ("s_packets", pa.int64()), ("s_bytes", pa.int64()), ("s_eni", pa.int32()), ("s_file", pa.int32()),
+    ("s_line", pa.int64()),
 ])
-"""The specification's ``conn`` CTE (without its ``MIN_BY`` sample columns and ``conn_seq``)."""
+"""The specification's ``conn`` CTE (without ``conn_seq``, a label never output)."""
 
 CONNECTIONS_FROM_CONN_SQL = f"""
 WITH {DECIDE_SQL}
 SELECT CASE WHEN client_side = 'a' THEN a_node ELSE b_node END AS client,
        CASE WHEN client_side = 'a' THEN b_node ELSE a_node END AS server,
        CASE WHEN client_side = 'a' THEN b_port ELSE a_port END AS server_port,
-       proto AS protocol, packets, bytes, t_start, t_end, accepted, method, s_rec
+       proto AS protocol, packets, bytes, t_start, t_end, accepted, method,
+       s_rec, s_src_addr, s_src_port, s_dst_addr, s_dst_port, s_packets, s_bytes, s_eni, s_file, s_line
 FROM decided
 """
-"""``connections`` (the columns EDGES_SQL, DIRECTION_SQL and the samples read) from the table ``conn``."""
+"""The specification's ``connections`` from the table ``conn`` (:data:`CONN_SCHEMA`)."""
 
 _I64_MAX = np.iinfo(np.int64).max
 
@@ -150,9 +157,16 @@ def connection_table(c: dict[str, np.ndarray], gap: int) -> pa.Table:
     out["b_node"] = np.minimum.reduceat(b_node, c_start)
     del a_node, b_node
     rec = c["file"].astype(np.int64) * FILE_STRIDE + c["seq"]
-    opening = t_start == conn_ts[conn_of]
-    out["s_rec"] = np.minimum.reduceat(np.where(opening, rec, _I64_MAX), c_start)
-    del rec, opening
+    rec = np.where(t_start == conn_ts[conn_of], rec, _I64_MAX)  # records of the opening tie group
+    out["s_rec"] = np.minimum.reduceat(rec, c_start)
+    # record keys are unique: exactly one record per connection holds its s_rec, in connection order
+    first = np.flatnonzero(rec == out["s_rec"][conn_of])
+    del rec
+    for name, col in (("s_src_addr", "src_addr"), ("s_src_port", "sport"), ("s_dst_addr", "dst_addr"),
+                      ("s_dst_port", "dport"), ("s_packets", "packets"), ("s_bytes", "bytes"), ("s_eni", "eni"),
+                      ("s_file", "file"), ("s_line", "line")):
+        out[name] = c[col][first]
+    del first
     # per (connection, direction, interface) sums, then the largest interface per direction
     # (connection, direction, interface) as one sortable integer: interface ids are >= -1
     sub_key = (conn_of << 33) | (fwd.astype(np.int64) << 32) | (c["eni"].astype(np.int64) + 1)
@@ -180,28 +194,3 @@ def connection_table(c: dict[str, np.ndarray], gap: int) -> pa.Table:
     out["accepted"] = np.maximum.reduceat(c["accept"].astype(np.int32), c_start)
     assert len(out["t_end"]) == n_conn
     return pa.table({f.name: pa.array(out[f.name]).cast(f.type) for f in CONN_SCHEMA}, schema=CONN_SCHEMA)
-
-
-def local_samples_sql(per_edge: int = 3) -> str:
-    """:func:`~flowgraph.graph.sql.samples_sql` from ``connections`` carrying only ``s_rec``.
-
-    Ranks the connections of each edge as the specification does, then reads the
-    chosen connections' first records from ``resolved`` by ``(file, seq)``.
-    """
-    per_edge = int(per_edge)
-    if per_edge < 1:
-        raise ValueError("per_edge must be >= 1")
-    return f"""
-WITH ranked AS (
-  SELECT client, server, server_port, protocol, t_start, s_rec,
-         ROW_NUMBER() OVER (PARTITION BY client, server, server_port, protocol ORDER BY t_start, s_rec) AS sample
-  FROM connections
-  WHERE accepted = 1
-  QUALIFY sample <= {per_edge}
-)
-SELECT s.client, s.server, s.server_port, s.protocol, s.sample, s.t_start AS start,
-       r.src_addr, r.sport AS src_port, r.dst_addr, r.dport AS dst_port,
-       r.packets, r.bytes, r.eni AS interface, r.file, r.line
-FROM ranked s
-JOIN resolved r ON r.file = CAST(s.s_rec // {FILE_STRIDE} AS INTEGER) AND r.seq = s.s_rec % {FILE_STRIDE}
-"""
