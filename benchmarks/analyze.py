@@ -35,6 +35,8 @@ DATA = HERE / "_data"
 CHILD = r"""
 import json, sys, time, glob, os
 mode, logs, inv, out = sys.argv[1:5]
+def hwm():
+    return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")) / 1024
 files = sorted(glob.glob(os.path.join(logs, "**", "*.log.gz"), recursive=True))
 t0 = time.perf_counter()
 phases, extra, n = {}, {}, 0
@@ -77,18 +79,17 @@ else:
     from flowgraph.report import write_report
     t = time.perf_counter()
     g = build_graph(logs, inv)
-    phases["build_graph"] = time.perf_counter() - t
+    phases["build_graph"] = (time.perf_counter() - t, hwm())
     t = time.perf_counter()
     a = assess(g, seed=0, quality=g.quality)
-    phases["assess"] = time.perf_counter() - t
+    phases["assess"] = (time.perf_counter() - t, hwm())
     t = time.perf_counter()
     write_report(a, g, out)
-    phases["write_report"] = time.perf_counter() - t
+    phases["write_report"] = (time.perf_counter() - t, hwm())
     n = g.quality["read"]["records"]
     extra = {"edges": len(g.edges), "services": len(g.nodes), "verdict": a.to_dict().get("verdict")}
 dt = time.perf_counter() - t0
-hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
-print(json.dumps({"records": n, "seconds": dt, "rss_mib": hwm / 1024, "phases": phases, **extra}))
+print(json.dumps({"records": n, "seconds": dt, "rss_mib": hwm(), "phases": phases, **extra}))
 """
 
 
@@ -130,11 +131,13 @@ def report(size: int, logs: Path, inv: Path, modes: list[str]) -> None:
         rp = f"{r['seconds'] / pol:.2f}x" if pol else "-"
         print(f"{m:<22}{r['records']:>12,}{r['seconds']:>9.2f}{r['records'] / r['seconds']:>12,.0f}"
               f"{r['rss_mib']:>9.0f}{ratio:>9}{rp:>9}")
-        for ph, s in r.get("phases", {}).items():
-            print(f"  {ph:<20}{'':>12}{s:>9.2f}")
+        for ph, (s, peak) in r.get("phases", {}).items():  # peak: the process's RSS high-water mark so far
+            ratio = f"{s / base:.2f}x" if base else "-"
+            rp = f"{s / pol:.2f}x" if pol else "-"
+            print(f"  {ph:<20}{'':>12}{s:>9.2f}{r['records'] / s:>12,.0f}{peak:>9.0f}{ratio:>9}{rp:>9}")
     scan, full = res.get("scan", {}), res.get("analyze", {})
     if "seconds" in scan and "phases" in full:
-        print(f"  (build_graph - scan = resolve + SQL ~ {full['phases']['build_graph'] - scan['seconds']:.2f} s)")
+        print(f"  (build_graph - scan = resolve + aggregation ~ {full['phases']['build_graph'][0] - scan['seconds']:.2f} s)")
     if "edges" in full:
         print(f"  analyze: {full['edges']} edges, {full['services']} nodes, verdict {full['verdict']}")
 
@@ -146,12 +149,14 @@ def main() -> None:
     ap.add_argument("--distinct", action="store_true", help="also the 10M-record many-address memory case")
     args = ap.parse_args()
     print(f"{os.cpu_count()} CPUs, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print("(phase rows: seconds, records/s of the whole input, RSS high-water mark after the phase, ratios)")
     cases = [(s, False) for s in args.sizes] + ([(10_000_000, True)] if args.distinct else [])
     for size, distinct in cases:
         t = time.perf_counter()
         logs, inv = make_estate(size, distinct)
         print(f"input prepared in {time.perf_counter() - t:.1f}s")
         report(size, logs, inv, args.modes)
+        print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

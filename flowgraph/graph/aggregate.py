@@ -1,9 +1,14 @@
-"""Run the aggregation SQL on DuckDB: resolved batches -> edge table.
+"""The aggregation of resolved batches into the edge table (the local engine).
 
-DuckDB pulls the resolved Arrow batches as a stream and materialises them in
-its own compressed column store, spilling to a temporary directory past
-``memory_limit``, so a month of logs does not have to fit in memory.  The SQL
-is in :mod:`flowgraph.graph.sql` and is shared with the Spark engine.
+By default (``method="sorted"``) the records are grouped in buckets of whole
+5-tuple keys, held in memory up to ``bucket_rows`` records and spilled to Arrow
+files beyond, and each bucket is sessionised, de-duplicated and reduced to
+connections with NumPy (:mod:`flowgraph.graph.local_sql`); DuckDB then decides
+directions and aggregates edges, samples and the REJECT records with the
+specification's SQL (:mod:`flowgraph.graph.sql`, shared with the Spark engine).
+``method="sql"`` runs the whole specification on DuckDB instead, which
+materialises every record in its column store (spilling past ``memory_limit``);
+it is the reference the sorted path is tested against.
 
 Examples
 --------
@@ -25,15 +30,20 @@ Examples
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401 - pa.compute
+import pyarrow.ipc  # noqa: F401 - pa.ipc
 
 from ..resolve.resolver import RESOLVED_SCHEMA
+from .local_sql import CONN_SCHEMA, CONNECTIONS_FROM_CONN_SQL, bucket_of, connection_table
 from .sql import (
     DIRECTION_SQL,
     REJECTED_SQL,
@@ -112,10 +122,115 @@ def _load(con: duckdb.DuckDBPyConnection, batches: Iterable[pa.RecordBatch], chu
     flush()
 
 
+class _Buckets:
+    """Resolved records grouped in buckets of whole keys: in memory up to ``bucket_rows`` records,
+    then spilled to ``parts`` Arrow files under ``directory``.
+
+    Spilling partitions ``spill_rows`` records at a time (one sort, one contiguous write per
+    part).  :meth:`tables` yields the records again as tables of whole keys of at most about
+    ``bucket_rows`` records (one part may hold more when keys are very unevenly spread).
+    """
+
+    def __init__(self, directory: str, bucket_rows: int, parts: int = 64, spill_rows: int = 1_000_000) -> None:
+        self.directory, self.bucket_rows, self.parts = directory, max(int(bucket_rows), 1), parts
+        self.spill_rows = max(min(int(spill_rows), self.bucket_rows), 1)
+        self.memory: list[pa.RecordBatch] = []
+        self.held = 0
+        self.spilled = False
+        self.part_rows = [0] * parts
+        self.writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        if not batch.num_rows:
+            return
+        self.memory.append(batch)
+        self.held += batch.num_rows
+        if self.held > (self.spill_rows if self.spilled else self.bucket_rows):
+            self.spilled = True
+            self._spill()
+
+    def _spill(self) -> None:
+        if not self.memory:
+            return
+        table = pa.Table.from_batches(self.memory, schema=RESOLVED_SCHEMA).combine_chunks()
+        self.memory, self.held = [], 0
+        part = bucket_of({n: table.column(n).to_numpy() for n in ("src_addr", "dst_addr", "sport", "dport", "proto")},
+                         self.parts)
+        order = np.argsort(part, kind="stable")
+        bounds = np.searchsorted(part[order], np.arange(self.parts + 1))
+        table = table.take(pa.array(order))
+        for p in range(self.parts):
+            lo, hi = int(bounds[p]), int(bounds[p + 1])
+            if hi > lo:
+                if p not in self.writers:
+                    self.writers[p] = pa.ipc.new_file(os.path.join(self.directory, f"part-{p}.arrow"), RESOLVED_SCHEMA)
+                self.writers[p].write_table(table.slice(lo, hi - lo))
+                self.part_rows[p] += hi - lo
+
+    def tables(self) -> Iterator[pa.Table]:
+        if not self.spilled:
+            if self.memory:
+                yield pa.Table.from_batches(self.memory, schema=RESOLVED_SCHEMA)
+            self.memory = []
+            return
+        self._spill()
+        for w in self.writers.values():
+            w.close()
+        group: list[int] = []
+        rows = 0
+        for p in [p for p in range(self.parts) if self.part_rows[p]]:
+            if group and rows + self.part_rows[p] > self.bucket_rows:
+                yield self._read(group)
+                group, rows = [], 0
+            group.append(p)
+            rows += self.part_rows[p]
+        if group:
+            yield self._read(group)
+
+    def _read(self, group: list[int]) -> pa.Table:
+        tables = []
+        for p in group:
+            path = os.path.join(self.directory, f"part-{p}.arrow")
+            with pa.OSFile(path) as f:
+                tables.append(pa.ipc.open_file(f).read_all())
+            os.unlink(path)
+        return pa.concat_tables(tables)
+
+
+def _sorted_connections(con: duckdb.DuckDBPyConnection, batches: Iterable[pa.RecordBatch], gap: int,
+                        bucket_rows: int, chunk_rows: int, directory: str) -> None:
+    """Tables ``connections`` (by :func:`~flowgraph.graph.local_sql.connection_table`, one bucket
+    range at a time) and ``resolved`` (the REJECT records only: all that is read from it then)."""
+    buckets = _Buckets(directory, bucket_rows)
+
+    def rejects() -> Iterator[pa.RecordBatch]:
+        for b in batches:
+            buckets.add(b)
+            rej = b.filter(pa.compute.invert(b.column("accept")))
+            if rej.num_rows:
+                yield rej
+
+    _load(con, rejects(), chunk_rows)
+    con.register("empty_conn", CONN_SCHEMA.empty_table())
+    con.execute("CREATE TEMP TABLE conn AS SELECT * FROM empty_conn")
+    con.unregister("empty_conn")
+    for t in buckets.tables():
+        cols = {name: t.column(name).to_numpy() for name in t.column_names}
+        del t
+        part = connection_table(cols, gap)
+        del cols
+        con.register("conn_chunk", part)
+        con.execute("INSERT INTO conn SELECT * FROM conn_chunk")
+        con.unregister("conn_chunk")
+        del part
+    con.execute(f"CREATE TEMP TABLE connections AS {CONNECTIONS_FROM_CONN_SQL}")
+    con.execute("DROP TABLE conn")
+
+
 def aggregate(
     batches: Iterable[pa.RecordBatch], *, session_gap: int = 60, memory_limit: str = "1GB",
     threads: int | None = None, temp_directory: str | None = None, chunk_rows: int = 1_000_000,
-    samples_per_edge: int = SAMPLES_PER_EDGE,
+    samples_per_edge: int = SAMPLES_PER_EDGE, method: str = "sorted", bucket_rows: int = 1_000_000,
 ) -> Aggregation:
     """Aggregate resolved record batches into the edge table with DuckDB.
 
@@ -133,7 +248,16 @@ def aggregate(
         3x slower: every pull re-enters the interpreter from DuckDB's worker threads.)
     samples_per_edge : int
         Sample records kept per edge (``Aggregation.samples``).
+    method : {"sorted", "sql"}
+        ``"sorted"`` (default): the sorted formulation of :mod:`flowgraph.graph.local_sql`,
+        run on buckets of whole keys of about ``bucket_rows`` records each (past
+        ``bucket_rows`` records the buckets are spilled to Arrow files under
+        ``temp_directory``; DuckDB then only holds REJECT records and connections);
+        ``"sql"``: the specification (:func:`~flowgraph.graph.sql.connections_sql`, what
+        Spark runs) on DuckDB.  Both give the same tables (``tests/graph/test_fast_path.py``).
     """
+    if method not in ("sorted", "sql"):
+        raise ValueError(f"method must be 'sorted' or 'sql', not {method!r}")
     con = duckdb.connect(":memory:")
     tmp = temp_directory or os.path.join(tempfile.gettempdir(), "flowgraph-duckdb")
     try:
@@ -146,8 +270,17 @@ def aggregate(
             pass
         if threads:
             con.execute(f"SET threads = {int(threads)}")
-        _load(con, batches, chunk_rows)
-        con.execute(f"CREATE TEMP TABLE connections AS {connections_sql(session_gap)}")
+        if method == "sql":
+            _load(con, batches, chunk_rows)
+            con.execute(f"CREATE TEMP TABLE connections AS {connections_sql(session_gap)}")
+        else:
+            connections_sql(session_gap)  # validates the gap before any work
+            os.makedirs(tmp, exist_ok=True)
+            spill = tempfile.mkdtemp(prefix="buckets-", dir=tmp)
+            try:
+                _sorted_connections(con, batches, session_gap, bucket_rows, chunk_rows, spill)
+            finally:
+                shutil.rmtree(spill, ignore_errors=True)
         span = con.sql(SPAN_SQL).fetchall()[0]
         windows = windows_of(*span)
         edges = con.sql(edges_sql(windows) + " ORDER BY client, server, server_port, protocol"

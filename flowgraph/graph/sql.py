@@ -75,13 +75,65 @@ import pandas as pd
 from .windows import TimeWindows, choose_windows
 
 __all__ = ["connections_sql", "samples_sql", "edges_sql", "windows_of", "SPAN_SQL", "EDGES_SQL",
-           "DIRECTION_SQL", "REJECTED_SQL", "EPHEMERAL_MIN", "FILE_STRIDE", "SAMPLE_SQL_COLUMNS"]
+           "DECIDE_SQL", "DIRECTION_SQL", "REJECTED_SQL", "EPHEMERAL_MIN", "FILE_STRIDE",
+           "SAMPLE_SQL_COLUMNS"]
 
 EPHEMERAL_MIN = 32768
 FILE_STRIDE = 1 << 36
 """Record key ``file * FILE_STRIDE + seq``: unique while a file holds fewer than 2^36 records."""
 
 _KEY = "a_addr, a_port, b_addr, b_port, proto"
+
+
+DECIDE_SQL = f"""flagged AS (
+  SELECT *,
+    CASE WHEN ((flags_ab & 18) = 2 OR (flags_ba & 18) = 18)
+              AND NOT ((flags_ba & 18) = 2 OR (flags_ab & 18) = 18) THEN 'a'
+         WHEN ((flags_ba & 18) = 2 OR (flags_ab & 18) = 18)
+              AND NOT ((flags_ab & 18) = 2 OR (flags_ba & 18) = 18) THEN 'b'
+         ELSE NULL END AS flag_client
+  FROM conn
+),
+listening AS (
+  SELECT DISTINCT CASE WHEN flag_client = 'a' THEN b_addr ELSE a_addr END AS addr,
+                  CASE WHEN flag_client = 'a' THEN b_port ELSE a_port END AS port,
+                  proto
+  FROM flagged WHERE flag_client IS NOT NULL
+),
+undecided AS (
+  SELECT f.*,
+    CASE WHEN la.addr IS NOT NULL AND lb.addr IS NULL THEN 'b'
+         WHEN lb.addr IS NOT NULL AND la.addr IS NULL THEN 'a'
+         WHEN f.a_port >= {EPHEMERAL_MIN} AND f.b_port < {EPHEMERAL_MIN} THEN 'a'
+         WHEN f.b_port >= {EPHEMERAL_MIN} AND f.a_port < {EPHEMERAL_MIN} THEN 'b'
+         WHEN f.a_port < 1024 AND f.b_port >= 1024 THEN 'b'
+         WHEN f.b_port < 1024 AND f.a_port >= 1024 THEN 'a'
+         WHEN f.first_ba IS NULL THEN 'a'
+         WHEN f.first_ab IS NULL THEN 'b'
+         WHEN f.first_ab < f.first_ba THEN 'a'
+         WHEN f.first_ba < f.first_ab THEN 'b'
+         WHEN f.a_port > f.b_port THEN 'a'
+         WHEN f.b_port > f.a_port THEN 'b'
+         WHEN f.a_node <= f.b_node THEN 'a'
+         ELSE 'b' END AS client_side,
+    CASE WHEN (la.addr IS NOT NULL AND lb.addr IS NULL) OR (lb.addr IS NOT NULL AND la.addr IS NULL) THEN 'listening_port'
+         WHEN (f.a_port >= {EPHEMERAL_MIN} AND f.b_port < {EPHEMERAL_MIN})
+           OR (f.b_port >= {EPHEMERAL_MIN} AND f.a_port < {EPHEMERAL_MIN})
+           OR (f.a_port < 1024 AND f.b_port >= 1024)
+           OR (f.b_port < 1024 AND f.a_port >= 1024) THEN 'port'
+         ELSE 'unresolved' END AS method
+  FROM flagged f
+  LEFT JOIN listening la ON la.addr = f.a_addr AND la.port = f.a_port AND la.proto = f.proto
+  LEFT JOIN listening lb ON lb.addr = f.b_addr AND lb.port = f.b_port AND lb.proto = f.proto
+  WHERE f.flag_client IS NULL
+),
+decided AS (
+  SELECT *, flag_client AS client_side, 'tcp_flags' AS method FROM flagged WHERE flag_client IS NOT NULL
+  UNION ALL
+  SELECT * FROM undecided
+)"""
+"""The direction rules as CTEs ``flagged``, ``listening``, ``undecided``, ``decided``, reading ``conn``
+(one row per connection); shared by :func:`connections_sql` and the local engine's sorted path."""
 
 
 def connections_sql(gap: int = 60) -> str:
@@ -151,53 +203,7 @@ conn AS (
   FROM per_eni
   GROUP BY {_KEY}, conn_seq
 ),
-flagged AS (
-  SELECT *,
-    CASE WHEN ((flags_ab & 18) = 2 OR (flags_ba & 18) = 18)
-              AND NOT ((flags_ba & 18) = 2 OR (flags_ab & 18) = 18) THEN 'a'
-         WHEN ((flags_ba & 18) = 2 OR (flags_ab & 18) = 18)
-              AND NOT ((flags_ab & 18) = 2 OR (flags_ba & 18) = 18) THEN 'b'
-         ELSE NULL END AS flag_client
-  FROM conn
-),
-listening AS (
-  SELECT DISTINCT CASE WHEN flag_client = 'a' THEN b_addr ELSE a_addr END AS addr,
-                  CASE WHEN flag_client = 'a' THEN b_port ELSE a_port END AS port,
-                  proto
-  FROM flagged WHERE flag_client IS NOT NULL
-),
-undecided AS (
-  SELECT f.*,
-    CASE WHEN la.addr IS NOT NULL AND lb.addr IS NULL THEN 'b'
-         WHEN lb.addr IS NOT NULL AND la.addr IS NULL THEN 'a'
-         WHEN f.a_port >= {EPHEMERAL_MIN} AND f.b_port < {EPHEMERAL_MIN} THEN 'a'
-         WHEN f.b_port >= {EPHEMERAL_MIN} AND f.a_port < {EPHEMERAL_MIN} THEN 'b'
-         WHEN f.a_port < 1024 AND f.b_port >= 1024 THEN 'b'
-         WHEN f.b_port < 1024 AND f.a_port >= 1024 THEN 'a'
-         WHEN f.first_ba IS NULL THEN 'a'
-         WHEN f.first_ab IS NULL THEN 'b'
-         WHEN f.first_ab < f.first_ba THEN 'a'
-         WHEN f.first_ba < f.first_ab THEN 'b'
-         WHEN f.a_port > f.b_port THEN 'a'
-         WHEN f.b_port > f.a_port THEN 'b'
-         WHEN f.a_node <= f.b_node THEN 'a'
-         ELSE 'b' END AS client_side,
-    CASE WHEN (la.addr IS NOT NULL AND lb.addr IS NULL) OR (lb.addr IS NOT NULL AND la.addr IS NULL) THEN 'listening_port'
-         WHEN (f.a_port >= {EPHEMERAL_MIN} AND f.b_port < {EPHEMERAL_MIN})
-           OR (f.b_port >= {EPHEMERAL_MIN} AND f.a_port < {EPHEMERAL_MIN})
-           OR (f.a_port < 1024 AND f.b_port >= 1024)
-           OR (f.b_port < 1024 AND f.a_port >= 1024) THEN 'port'
-         ELSE 'unresolved' END AS method
-  FROM flagged f
-  LEFT JOIN listening la ON la.addr = f.a_addr AND la.port = f.a_port AND la.proto = f.proto
-  LEFT JOIN listening lb ON lb.addr = f.b_addr AND lb.port = f.b_port AND lb.proto = f.proto
-  WHERE f.flag_client IS NULL
-),
-decided AS (
-  SELECT *, flag_client AS client_side, 'tcp_flags' AS method FROM flagged WHERE flag_client IS NOT NULL
-  UNION ALL
-  SELECT * FROM undecided
-)
+{DECIDE_SQL}
 SELECT CASE WHEN client_side = 'a' THEN a_node ELSE b_node END AS client,
        CASE WHEN client_side = 'a' THEN b_node ELSE a_node END AS server,
        CASE WHEN client_side = 'a' THEN b_port ELSE a_port END AS server_port,

@@ -435,6 +435,28 @@ def load_schema() -> dict:
     return json.loads(_schema_text())
 
 
+def _import_jsonschema():
+    """``jsonschema``, imported without its optional ``rfc3987_syntax``.
+
+    When installed, ``rfc3987_syntax`` compiles some forty grammars on import
+    (2-3 s, more than writing a whole report) for the ``iri`` format checkers,
+    and format checkers only run when a validator is given a ``format_checker``,
+    which :func:`validate_report` never does.  So the first import of jsonschema
+    sees that module as absent; later imports of it, by anyone, are unaffected.
+    """
+    import sys
+
+    if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # import raises ImportError
+        try:
+            import jsonschema
+        finally:
+            del sys.modules["rfc3987_syntax"]
+    import jsonschema
+
+    return jsonschema
+
+
 def validate_report(report: Mapping) -> None:
     """Raise :class:`ReportValidationError` unless ``report`` follows the schema.
 
@@ -443,7 +465,7 @@ def validate_report(report: Mapping) -> None:
     verdict value, which are the parts consumers rely on.
     """
     try:
-        import jsonschema
+        jsonschema = _import_jsonschema()
     except ImportError:  # jsonschema is a test extra; keep a minimal contract check
         _validate_minimal(report)
         return
