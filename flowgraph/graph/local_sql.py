@@ -38,7 +38,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from .sql import DECIDE_SQL, FILE_STRIDE
+from .sql import CONNECTIONS_SELECT_SQL, DECIDE_SQL, FILE_STRIDE
 
 __all__ = ["connection_table", "bucket_of", "CONNECTIONS_FROM_CONN_SQL", "CONN_SCHEMA"]
 
@@ -64,13 +64,7 @@ CONN_SCHEMA = pa.schema([
 
 CONNECTIONS_FROM_CONN_SQL = f"""
 WITH {DECIDE_SQL}
-SELECT CASE WHEN client_side = 'a' THEN a_node ELSE b_node END AS client,
-       CASE WHEN client_side = 'a' THEN b_node ELSE a_node END AS server,
-       CASE WHEN client_side = 'a' THEN b_port ELSE a_port END AS server_port,
-       proto AS protocol, packets, bytes, t_start, t_end, accepted, method,
-       s_rec, s_src_addr, s_src_port, s_dst_addr, s_dst_port, s_packets, s_bytes, s_eni, s_file, s_line
-FROM decided
-"""
+{CONNECTIONS_SELECT_SQL}"""
 """The specification's ``connections`` from the table ``conn`` (:data:`CONN_SCHEMA`)."""
 
 _I64_MAX = np.iinfo(np.int64).max

@@ -75,8 +75,8 @@ import pandas as pd
 from .windows import TimeWindows, choose_windows
 
 __all__ = ["connections_sql", "samples_sql", "edges_sql", "windows_of", "SPAN_SQL", "EDGES_SQL",
-           "DECIDE_SQL", "DIRECTION_SQL", "REJECTED_SQL", "EPHEMERAL_MIN", "FILE_STRIDE",
-           "SAMPLE_SQL_COLUMNS"]
+           "DECIDE_SQL", "CONNECTIONS_SELECT_SQL", "DIRECTION_SQL", "REJECTED_SQL", "EPHEMERAL_MIN",
+           "FILE_STRIDE", "SAMPLE_SQL_COLUMNS"]
 
 EPHEMERAL_MIN = 32768
 FILE_STRIDE = 1 << 36
@@ -134,6 +134,15 @@ decided AS (
 )"""
 """The direction rules as CTEs ``flagged``, ``listening``, ``undecided``, ``decided``, reading ``conn``
 (one row per connection); shared by :func:`connections_sql` and the local engine's sorted path."""
+
+CONNECTIONS_SELECT_SQL = """SELECT CASE WHEN client_side = 'a' THEN a_node ELSE b_node END AS client,
+       CASE WHEN client_side = 'a' THEN b_node ELSE a_node END AS server,
+       CASE WHEN client_side = 'a' THEN b_port ELSE a_port END AS server_port,
+       proto AS protocol, packets, bytes, t_start, t_end, accepted, method,
+       s_rec, s_src_addr, s_src_port, s_dst_addr, s_dst_port, s_packets, s_bytes, s_eni, s_file, s_line
+FROM decided
+"""
+"""The ``connections`` columns, from :data:`DECIDE_SQL`'s ``decided`` (the local sorted path shares it)."""
 
 
 def connections_sql(gap: int = 60) -> str:
@@ -204,13 +213,7 @@ conn AS (
   GROUP BY {_KEY}, conn_seq
 ),
 {DECIDE_SQL}
-SELECT CASE WHEN client_side = 'a' THEN a_node ELSE b_node END AS client,
-       CASE WHEN client_side = 'a' THEN b_node ELSE a_node END AS server,
-       CASE WHEN client_side = 'a' THEN b_port ELSE a_port END AS server_port,
-       proto AS protocol, packets, bytes, t_start, t_end, accepted, method,
-       s_rec, s_src_addr, s_src_port, s_dst_addr, s_dst_port, s_packets, s_bytes, s_eni, s_file, s_line
-FROM decided
-"""
+{CONNECTIONS_SELECT_SQL}"""
 
 
 SAMPLE_SQL_COLUMNS = ["client", "server", "server_port", "protocol", "sample", "start", "src_addr", "src_port",
