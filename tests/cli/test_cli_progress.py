@@ -77,20 +77,28 @@ def _read_tty(master: int, until, timeout: float) -> str:
     return out.decode(errors="replace")
 
 
+def _open_inputs(pid: int, folder: Path) -> bool | None:
+    """Whether the child has a file of ``folder`` open (``None`` once it is gone)."""
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return None
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}").startswith(str(folder)):
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def _wait_until_reading(pid: int, folder: Path, timeout: float) -> bool:
     """Poll the child's open files until one lies in ``folder`` (False if it ended first)."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        try:
-            fds = os.listdir(f"/proc/{pid}/fd")
-        except OSError:
-            return False
-        for fd in fds:
-            try:
-                if os.readlink(f"/proc/{pid}/fd/{fd}").startswith(str(folder)):
-                    return True
-            except OSError:
-                continue
+        reading = _open_inputs(pid, folder)
+        if reading is not False:  # True: reading; None: the child is gone
+            return bool(reading)
         time.sleep(0.01)
     return False
 
@@ -148,21 +156,6 @@ def test_ctrl_c_during_analyze_without_a_terminal(many_files, tmp_path):
     assert _counts(m)[1] == FILES and _counts(m)[3] > 0
     assert text.splitlines()[-1] == "flowgraph: interrupted"
     assert not (tmp_path / "r" / "report.json").exists()
-
-
-def _open_inputs(pid: int, folder: Path) -> bool | None:
-    """Whether the child has a file of ``folder`` open (``None`` once it is gone)."""
-    try:
-        fds = os.listdir(f"/proc/{pid}/fd")
-    except OSError:
-        return None
-    for fd in fds:
-        try:
-            if os.readlink(f"/proc/{pid}/fd/{fd}").startswith(str(folder)):
-                return True
-        except OSError:
-            continue
-    return False
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc to see that the run is reading")
